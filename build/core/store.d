@@ -1,0 +1,10 @@
+build/core/store.o: core/store.c core/common.h core/buf.h core/strv.h \
+ core/err.h core/banned.h core/store.h core/distill.h core/tx.h
+core/common.h:
+core/buf.h:
+core/strv.h:
+core/err.h:
+core/banned.h:
+core/store.h:
+core/distill.h:
+core/tx.h:

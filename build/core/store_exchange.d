@@ -1,0 +1,11 @@
+build/core/store_exchange.o: core/store_exchange.c core/common.h \
+ core/buf.h core/strv.h core/err.h core/banned.h core/store.h \
+ core/distill.h core/tx.h
+core/common.h:
+core/buf.h:
+core/strv.h:
+core/err.h:
+core/banned.h:
+core/store.h:
+core/distill.h:
+core/tx.h:

@@ -1,0 +1,57 @@
+/* distill.h: the four fields of an exchange and the heuristic distiller.
+ *
+ * The heuristic distiller is offline, deterministic and extractive: every
+ * word it writes is copied from the exchange.  exchange_core keeps the
+ * request and the outcome, specific_context the one exact detail (an error
+ * line, a number with its unit, an identifier, a path), rooms are specific
+ * keys (retry_timeout, not errors) of type file / concept / workflow. */
+#ifndef DISTILL_H
+#define DISTILL_H
+
+#include <stddef.h>
+
+#include "strv.h"
+#include "tx.h"
+
+#define DISTILL_MAX_ROOMS 3
+
+enum room_type { ROOM_FILE, ROOM_CONCEPT, ROOM_WORKFLOW };
+
+struct room {
+	enum room_type type;
+	char *key;           /* [a-z0-9_./-], specific, owned */
+	char *label;         /* short human label, owned */
+	double relevance;    /* 0..1 */
+};
+
+struct distill {
+	char *core;          /* 1-2 sentences, owned */
+	char *context;       /* one exact detail, owned ("" if none) */
+	struct room rooms[DISTILL_MAX_ROOMS];
+	int nrooms;
+	struct strv files;   /* files_touched */
+	const char *distiller;  /* "heuristic" or "llm" (static string) */
+};
+
+/* One exchange as the distillers see it. */
+struct distill_input {
+	const struct tx_conv *conv;
+	size_t ply_start, ply_end;
+	const char *verbatim;    /* seg_verbatim() of the plies */
+};
+
+/* Fills d (all four fields).  files_touched comes from files_extract over
+ * the text plus the plies' exact tool paths.  0 or -errno. */
+int distill_heuristic(const struct distill_input *in, struct distill *d);
+void distill_release(struct distill *d);
+
+const char *room_type_name(enum room_type t);
+/* -1 when s is not one of file, concept, workflow. */
+int room_type_parse(const char *s);
+
+/* Token estimate used by stats: the number of pieces the cl100k
+ * pre-tokenizer split would make (words, numbers in groups of up to 3,
+ * punctuation runs, whitespace-prefixed words count once). */
+size_t distill_count_tokens(const char *text);
+
+#endif

@@ -1,0 +1,389 @@
+/* store.c: opening the database, the schema and its forward migrations,
+ * transactions, integrity checks, projects and conversations.  Exchange rows
+ * are written in store_exchange.c, read in store_read.c. */
+#include "common.h"
+#include "store.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sqlite3.h>
+
+/* Each entry migrates from version i to i+1; append, never edit. */
+static const char *const migrations[] = {
+	/* 0 -> 1: the first schema */
+	"CREATE TABLE projects("
+	"  id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE);"
+	"CREATE TABLE conversations("
+	"  id INTEGER PRIMARY KEY,"
+	"  project_id INTEGER NOT NULL REFERENCES projects(id) ON DELETE CASCADE,"
+	"  key TEXT NOT NULL UNIQUE, parent_key TEXT, title TEXT, source TEXT,"
+	"  nplies INTEGER NOT NULL DEFAULT 0, t_start INTEGER, t_end INTEGER);"
+	"CREATE INDEX conversations_project ON conversations(project_id);"
+	"CREATE TABLE exchanges("
+	"  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+	"  project_id INTEGER NOT NULL REFERENCES projects(id) ON DELETE CASCADE,"
+	"  conversation_id INTEGER NOT NULL"
+	"    REFERENCES conversations(id) ON DELETE CASCADE,"
+	"  ply_start INTEGER NOT NULL, ply_end INTEGER NOT NULL,"
+	"  slug TEXT NOT NULL, t_start INTEGER, t_end INTEGER,"
+	"  verbatim TEXT NOT NULL, core TEXT NOT NULL, context TEXT NOT NULL,"
+	"  distilled TEXT NOT NULL, source_ids TEXT NOT NULL DEFAULT '[]',"
+	"  tokens_verbatim INTEGER NOT NULL DEFAULT 0,"
+	"  tokens_distilled INTEGER NOT NULL DEFAULT 0,"
+	"  distiller TEXT NOT NULL, state INTEGER NOT NULL DEFAULT 0,"
+	"  hash TEXT NOT NULL,"
+	"  UNIQUE(conversation_id, ply_start, ply_end));"
+	"CREATE INDEX exchanges_project ON exchanges(project_id, id);"
+	"CREATE INDEX exchanges_state ON exchanges(state) WHERE state <> 0;"
+	"CREATE TABLE rooms("
+	"  id INTEGER PRIMARY KEY,"
+	"  project_id INTEGER NOT NULL REFERENCES projects(id) ON DELETE CASCADE,"
+	"  type TEXT NOT NULL CHECK(type IN ('file','concept','workflow')),"
+	"  key TEXT NOT NULL, label TEXT NOT NULL,"
+	"  UNIQUE(project_id, type, key));"
+	"CREATE TABLE exchange_rooms("
+	"  exchange_id INTEGER NOT NULL REFERENCES exchanges(id) ON DELETE CASCADE,"
+	"  room_id INTEGER NOT NULL REFERENCES rooms(id) ON DELETE CASCADE,"
+	"  relevance REAL NOT NULL, PRIMARY KEY(exchange_id, room_id));"
+	"CREATE INDEX exchange_rooms_room ON exchange_rooms(room_id);"
+	"CREATE TABLE exchange_files("
+	"  exchange_id INTEGER NOT NULL REFERENCES exchanges(id) ON DELETE CASCADE,"
+	"  ord INTEGER NOT NULL, path TEXT NOT NULL,"
+	"  PRIMARY KEY(exchange_id, ord));"
+	"CREATE INDEX exchange_files_path ON exchange_files(path);"
+	"CREATE TABLE vectors("
+	"  exchange_id INTEGER NOT NULL REFERENCES exchanges(id) ON DELETE CASCADE,"
+	"  layer INTEGER NOT NULL, model TEXT NOT NULL, dim INTEGER NOT NULL,"
+	"  v BLOB NOT NULL, PRIMARY KEY(exchange_id, layer));"
+	"CREATE TABLE llm_cache(hash TEXT PRIMARY KEY, reply TEXT NOT NULL,"
+	"  created INTEGER NOT NULL);"
+	"CREATE VIRTUAL TABLE fts_verbatim USING fts5(verbatim,"
+	"  content='exchanges', content_rowid='id',"
+	"  tokenize='porter unicode61 remove_diacritics 2');"
+	"CREATE VIRTUAL TABLE fts_distilled USING fts5(distilled,"
+	"  content='exchanges', content_rowid='id',"
+	"  tokenize='porter unicode61 remove_diacritics 2');"
+	"CREATE TRIGGER exchanges_ai AFTER INSERT ON exchanges BEGIN"
+	"  INSERT INTO fts_verbatim(rowid, verbatim) VALUES (new.id, new.verbatim);"
+	"  INSERT INTO fts_distilled(rowid, distilled)"
+	"    VALUES (new.id, new.distilled);"
+	"END;"
+	"CREATE TRIGGER exchanges_ad AFTER DELETE ON exchanges BEGIN"
+	"  INSERT INTO fts_verbatim(fts_verbatim, rowid, verbatim)"
+	"    VALUES ('delete', old.id, old.verbatim);"
+	"  INSERT INTO fts_distilled(fts_distilled, rowid, distilled)"
+	"    VALUES ('delete', old.id, old.distilled);"
+	"END;"
+	"CREATE TRIGGER exchanges_au AFTER UPDATE OF distilled ON exchanges BEGIN"
+	"  INSERT INTO fts_distilled(fts_distilled, rowid, distilled)"
+	"    VALUES ('delete', old.id, old.distilled);"
+	"  INSERT INTO fts_distilled(rowid, distilled)"
+	"    VALUES (new.id, new.distilled);"
+	"END;",
+};
+
+static int set_err(struct buf *err, int rc, sqlite3 *db, const char *what)
+{
+	if (err)
+		buf_addf(err, "%s: %s", what, db ? sqlite3_errmsg(db) :
+			 sqlite3_errstr(rc));
+	return -err_from_sqlite(rc);
+}
+
+static int user_version(sqlite3 *db, int *v)
+{
+	sqlite3_stmt *s;
+	int rc = sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &s, NULL);
+
+	if (rc)
+		return rc;
+	rc = sqlite3_step(s);
+	*v = rc == SQLITE_ROW ? sqlite3_column_int(s, 0) : 0;
+	sqlite3_finalize(s);
+	return rc == SQLITE_ROW ? SQLITE_OK : rc;
+}
+
+static int migrate(sqlite3 *db, struct buf *err)
+{
+	int v, rc;
+	char sql[64];
+
+	rc = user_version(db, &v);
+	if (rc)
+		return set_err(err, rc, db, "reading schema version");
+	if (v > (int)ARRAY_SIZE(migrations)) {
+		buf_addf(err, "schema version %d is newer than this recallfs "
+			 "(%zu)", v, ARRAY_SIZE(migrations));
+		return -EPROTO;
+	}
+	for (; v < (int)ARRAY_SIZE(migrations); v++) {
+		rc = sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+		if (!rc)
+			rc = sqlite3_exec(db, migrations[v], NULL, NULL, NULL);
+		snprintf(sql, sizeof(sql), "PRAGMA user_version=%d", v + 1);
+		if (!rc)
+			rc = sqlite3_exec(db, sql, NULL, NULL, NULL);
+		if (!rc)
+			rc = sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
+		if (rc) {
+			int e = set_err(err, rc, db, "migrating schema");
+
+			sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+			return e;
+		}
+	}
+	return 0;
+}
+
+static void mkdir_parents(const char *path)
+{
+	char *p = xstrdup(path);
+
+	for (char *s = strchr(p + 1, '/'); s; s = strchr(s + 1, '/')) {
+		*s = 0;
+		mkdir(p, 0700);
+		*s = '/';
+	}
+	free(p);
+}
+
+int store_open(const char *path, int flags, struct store *st, struct buf *err)
+{
+	int oflags = SQLITE_OPEN_NOMUTEX, rc;
+	sqlite3 *db = NULL;
+
+	memset(st, 0, sizeof(*st));
+	st->readonly = !!(flags & STORE_RDONLY);
+	if (st->readonly) {
+		oflags |= SQLITE_OPEN_READONLY;
+	} else {
+		oflags |= SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+		mkdir_parents(path);
+	}
+	rc = sqlite3_open_v2(path, &db, oflags, NULL);
+	if (rc) {
+		int e = set_err(err, rc, db, path);
+
+		sqlite3_close(db);
+		return e;
+	}
+	sqlite3_busy_timeout(db, 10000);
+	sqlite3_extended_result_codes(db, 1);
+	rc = sqlite3_exec(db, "PRAGMA foreign_keys=ON;"
+			  "PRAGMA synchronous=NORMAL;", NULL, NULL, NULL);
+	if (!rc && !st->readonly)
+		rc = sqlite3_exec(db, "PRAGMA journal_mode=WAL", NULL, NULL,
+				  NULL);
+	if (rc) {
+		int e = set_err(err, rc, db, path);
+
+		sqlite3_close(db);
+		return e;
+	}
+	st->db = db;
+	st->path = xstrdup(path);
+	if (!st->readonly) {
+		rc = migrate(db, err);
+		if (rc) {
+			store_close(st);
+			return rc;
+		}
+	}
+	return 0;
+}
+
+void store_close(struct store *st)
+{
+	if (st->db)
+		sqlite3_close_v2(st->db);
+	free(st->path);
+	memset(st, 0, sizeof(*st));
+}
+
+char *store_default_path(void)
+{
+	struct buf b = BUF_INIT(BUF_MAX_SMALL);
+	const char *e = getenv("RECALLFS_DB");
+
+	if (e && *e)
+		return xstrdup(e);
+	e = getenv("XDG_DATA_HOME");
+	if (e && *e == '/')
+		buf_addf(&b, "%s/recallfs/memory.db", e);
+	else
+		buf_addf(&b, "%s/.local/share/recallfs/memory.db",
+			 getenv("HOME") ? getenv("HOME") : ".");
+	return buf_detach(&b);
+}
+
+static int exec(struct store *st, const char *sql)
+{
+	int rc = sqlite3_exec(st->db, sql, NULL, NULL, NULL);
+
+	return -err_from_sqlite(rc);
+}
+
+int store_begin(struct store *st)
+{
+	return exec(st, "BEGIN IMMEDIATE");
+}
+
+int store_commit(struct store *st)
+{
+	return exec(st, "COMMIT");
+}
+
+void store_rollback(struct store *st)
+{
+	if (!sqlite3_get_autocommit(st->db))
+		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+}
+
+static int check_one(struct store *st, const char *sql, int want_ok,
+		     struct buf *err)
+{
+	sqlite3_stmt *s;
+	int rc = sqlite3_prepare_v2(st->db, sql, -1, &s, NULL), bad = 0;
+
+	if (rc)
+		return set_err(err, rc, st->db, sql);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		const char *t = (const char *)sqlite3_column_text(s, 0);
+
+		if (want_ok && t && strcmp(t, "ok")) {
+			buf_addf(err, "integrity: %s", t);
+			bad = 1;
+			break;
+		}
+	}
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE && !bad) {
+		buf_addf(err, "%s: %s", sql, sqlite3_errmsg(st->db));
+		bad = 1;
+	}
+	sqlite3_finalize(s);
+	return bad ? -EUCLEAN : 0;
+}
+
+int store_check(struct store *st, struct buf *err)
+{
+	int rc = check_one(st, "PRAGMA integrity_check", 1, err);
+
+	if (!rc)
+		rc = check_one(st, "INSERT INTO fts_verbatim(fts_verbatim, rank)"
+			       " VALUES ('integrity-check', 1)", 0, err);
+	if (!rc)
+		rc = check_one(st, "INSERT INTO fts_distilled(fts_distilled, "
+			       "rank) VALUES ('integrity-check', 1)", 0, err);
+	if (!rc)
+		rc = check_one(st, "PRAGMA foreign_key_check", 0, err);
+	return rc;
+}
+
+int store_project_name_ok(const char *name)
+{
+	size_t n = strlen(name);
+
+	if (n == 0 || n > 200 || !strcmp(name, ".") || !strcmp(name, ".."))
+		return 0;
+	for (const unsigned char *p = (const unsigned char *)name; *p; p++)
+		if (*p == '/' || *p < 0x20 || *p == 0x7f)
+			return 0;
+	return 1;
+}
+
+int store_project(struct store *st, const char *name, int create, int64_t *id)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	if (!store_project_name_ok(name))
+		return -EINVAL;
+	rc = sqlite3_prepare_v2(st->db, "SELECT id FROM projects WHERE name=?",
+				-1, &s, NULL);
+	if (rc)
+		return -err_from_sqlite(rc);
+	sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		*id = sqlite3_column_int64(s, 0);
+		sqlite3_finalize(s);
+		return 0;
+	}
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE)
+		return -err_from_sqlite(rc);
+	if (!create)
+		return -ENOENT;
+	rc = sqlite3_prepare_v2(st->db, "INSERT INTO projects(name) VALUES (?)",
+				-1, &s, NULL);
+	if (rc)
+		return -err_from_sqlite(rc);
+	sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
+	rc = sqlite3_step(s);
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE)
+		return -err_from_sqlite(rc);
+	*id = sqlite3_last_insert_rowid(st->db);
+	return 0;
+}
+
+int store_conv_find(struct store *st, const char *key, int64_t *id,
+		    size_t *nplies)
+{
+	sqlite3_stmt *s;
+	int rc = sqlite3_prepare_v2(st->db, "SELECT id, nplies FROM "
+				    "conversations WHERE key=?", -1, &s, NULL);
+
+	if (rc)
+		return -err_from_sqlite(rc);
+	sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		*id = sqlite3_column_int64(s, 0);
+		*nplies = (size_t)sqlite3_column_int64(s, 1);
+		rc = 0;
+	} else {
+		rc = rc == SQLITE_DONE ? -ENOENT : -err_from_sqlite(rc);
+	}
+	sqlite3_finalize(s);
+	return rc;
+}
+
+int store_conv_put(struct store *st, int64_t project_id, const char *key,
+		   const char *parent_key, const char *title,
+		   const char *source, size_t nplies, int64_t t_start,
+		   int64_t t_end, int64_t *id)
+{
+	static const char sql[] =
+		"INSERT INTO conversations(project_id, key, parent_key, title,"
+		" source, nplies, t_start, t_end) VALUES (?,?,?,?,?,?,?,?)"
+		" ON CONFLICT(key) DO UPDATE SET parent_key=excluded.parent_key,"
+		" title=coalesce(excluded.title, title), source=excluded.source,"
+		" nplies=excluded.nplies, t_start=excluded.t_start,"
+		" t_end=excluded.t_end RETURNING id";
+	sqlite3_stmt *s;
+	int rc = sqlite3_prepare_v2(st->db, sql, -1, &s, NULL);
+
+	if (rc)
+		return -err_from_sqlite(rc);
+	sqlite3_bind_int64(s, 1, project_id);
+	sqlite3_bind_text(s, 2, key, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 3, parent_key, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 4, title, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 5, source, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 6, (sqlite3_int64)nplies);
+	sqlite3_bind_int64(s, 7, t_start);
+	sqlite3_bind_int64(s, 8, t_end);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		*id = sqlite3_column_int64(s, 0);
+		rc = 0;
+	} else {
+		rc = -err_from_sqlite(rc);
+	}
+	sqlite3_finalize(s);
+	return rc;
+}

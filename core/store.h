@@ -1,0 +1,138 @@
+/* store.h: the SQLite store: projects, conversations, exchanges with their
+ * four fields and verbatim text, rooms, files touched, and the FTS5 tables
+ * kept in step by triggers (so an exchange and its index rows are always
+ * written, changed and removed in one transaction).
+ *
+ * Schema (see SCHEMA in store.c; versioned by PRAGMA user_version, migrated
+ * forward on open):
+ *   projects(id, name)
+ *   conversations(id, project_id, key, parent_key, title, source, nplies,
+ *                 t_start, t_end)
+ *   exchanges(id AUTOINCREMENT, project_id, conversation_id, ply_start,
+ *             ply_end, slug, t_start, t_end, verbatim, core, context,
+ *             distilled, source_ids (JSON array), tokens_verbatim,
+ *             tokens_distilled, distiller, state, hash)
+ *   rooms(id, project_id, type, key, label), exchange_rooms(exchange_id,
+ *             room_id, relevance), exchange_files(exchange_id, ord, path)
+ *   fts_verbatim, fts_distilled: FTS5 external-content over exchanges
+ *   vectors(exchange_id, layer, model, dim, v): owned by index/
+ *   llm_cache(hash, reply): owned by the LLM distiller
+ *
+ * An exchange's public name is "%06lld-slug" of its id; ids are never
+ * reused (AUTOINCREMENT), so names are stable and sort in ingest order.
+ */
+#ifndef STORE_H
+#define STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "buf.h"
+#include "distill.h"
+
+struct sqlite3;
+
+enum store_state {
+	STORE_DONE = 0,         /* distilled by its distiller */
+	STORE_PENDING = 1,      /* heuristic fields, waiting for the LLM */
+	STORE_FAILED = 2,       /* the LLM request failed; redistill retries */
+};
+
+struct store {
+	struct sqlite3 *db;
+	char *path;
+	int readonly;
+};
+
+struct store_exchange {
+	int64_t id;
+	int64_t project_id, conv_id;
+	char *project;          /* project name */
+	char *conv_key;         /* conversation key (session id) */
+	char *slug;
+	size_t ply_start, ply_end;
+	int64_t t_start, t_end;
+	char *verbatim;
+	struct distill d;       /* core, context, rooms, files, distiller */
+	char *source_ids;       /* JSON array of source message ids */
+	long tokens_verbatim, tokens_distilled;
+	int state;              /* enum store_state */
+	char *hash;             /* hex hash of the verbatim text */
+};
+
+#define STORE_RDONLY 1
+
+/* Opens (creating, and migrating forward) the database at path.  On error
+ * returns -errno and writes one line into err. */
+int store_open(const char *path, int flags, struct store *st, struct buf *err);
+void store_close(struct store *st);
+/* Default database path: $RECALLFS_DB, $XDG_DATA_HOME/recallfs/memory.db,
+ * ~/.local/share/recallfs/memory.db.  Owned by the caller. */
+char *store_default_path(void);
+
+/* BEGIN IMMEDIATE / COMMIT / ROLLBACK.  -errno. */
+int store_begin(struct store *st);
+int store_commit(struct store *st);
+void store_rollback(struct store *st);
+
+/* Runs PRAGMA integrity_check and FTS5 integrity-check; 0 when all is well,
+ * else -EUCLEAN with the first problem in err. */
+int store_check(struct store *st, struct buf *err);
+
+/* Project id by name, creating it when create is set.  -ENOENT. */
+int store_project(struct store *st, const char *name, int create, int64_t *id);
+/* 1 if name is usable as a project name (a single path component: not
+ * empty, ".", "..", no '/', no control characters, <= 200 bytes). */
+int store_project_name_ok(const char *name);
+
+/* Conversation by key: fills *id, *nplies; -ENOENT when absent. */
+int store_conv_find(struct store *st, const char *key, int64_t *id,
+		    size_t *nplies);
+/* Creates or updates a conversation row; *id gets its id. */
+int store_conv_put(struct store *st, int64_t project_id, const char *key,
+		   const char *parent_key, const char *title,
+		   const char *source, size_t nplies, int64_t t_start,
+		   int64_t t_end, int64_t *id);
+
+struct store_range {
+	int64_t id;
+	size_t ply_start, ply_end;
+	char *hash;
+};
+/* The exchanges of a conversation, in ply order; caller frees with
+ * store_ranges_free. */
+int store_conv_ranges(struct store *st, int64_t conv_id,
+		      struct store_range **out, size_t *n);
+void store_ranges_free(struct store_range *r, size_t n);
+
+/* Inserts x (id ignored; project_id, conv_id, plies, times, verbatim, d,
+ * source_ids, tokens, state, hash used) with its rooms and files; *id gets
+ * the new id.  Call inside store_begin/commit. */
+int store_put_exchange(struct store *st, const struct store_exchange *x,
+		       int64_t *id);
+/* Replaces the distilled fields (core, context, rooms, files kept) and
+ * state of exchange id; the FTS rows follow by trigger. */
+int store_update_distilled(struct store *st, int64_t id,
+			   const struct distill *d, int state);
+/* Removes an exchange from every table and index.  -ENOENT. */
+int store_delete_exchange(struct store *st, int64_t id);
+
+/* Reads one exchange.  -ENOENT. */
+int store_get_exchange(struct store *st, int64_t id, struct store_exchange *x);
+void store_exchange_release(struct store_exchange *x);
+/* Resolves "42", "000042", "000042-slug" or "project/000042-slug". */
+int store_resolve(struct store *st, const char *name, int64_t *id);
+/* Appends "%06lld-slug" to out. */
+int store_exchange_name(int64_t id, const char *slug, struct buf *out);
+
+/* Per-project statistics. */
+struct store_pstats {
+	char *name;
+	long conversations, exchanges;
+	long tokens_verbatim, tokens_distilled;
+	long heuristic, llm, pending, failed;
+};
+int store_stats(struct store *st, struct store_pstats **out, size_t *n);
+void store_stats_free(struct store_pstats *p, size_t n);
+
+#endif

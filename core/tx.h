@@ -1,0 +1,106 @@
+/* tx.h: the transcript model every reader produces, and the reader entry.
+ *
+ * A reader turns the bytes of one transcript file into a tx_set: one or more
+ * conversations, each an ordered list of kept messages (plies).  What counts
+ * as a ply:
+ *   - TX_USER: a human turn (injected markup, meta lines, tool results and
+ *     compaction summaries are NOT human turns and never become TX_USER);
+ *   - TX_ASSISTANT: one model response (Claude Code lines sharing message.id
+ *     are grouped into one), with its visible text (may be "") and its tool
+ *     calls in brief;
+ *   - TX_SYSTEM: kept only where a format has real system text worth keeping
+ *     (rare; segmentation treats it like an assistant message without text).
+ * Tool results are not plies: a reader may append a brief of a failed tool
+ * result ("error: ...") to the tools of the assistant message that called it.
+ *
+ * Formats (chosen by content, never by file name, see tx_detect):
+ *   claude  Claude Code session JSONL (tx_claude.c)
+ *   codex   Codex CLI rollout JSONL (tx_codex.c)
+ *   chat    generic chat JSON: object with messages, bare array, or JSONL of
+ *           messages (tx_chat.c)
+ *   text    plain text / Markdown with speaker markers (tx_text.c)
+ */
+#ifndef TX_H
+#define TX_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "buf.h"
+#include "strv.h"
+
+enum tx_role { TX_USER, TX_ASSISTANT, TX_SYSTEM };
+
+enum tx_format { TX_UNKNOWN, TX_CLAUDE, TX_CODEX, TX_CHAT, TX_TEXT };
+
+struct tx_msg {
+	enum tx_role role;
+	char *text;          /* human-visible text, owned, never NULL */
+	char *tools;         /* tool calls in brief, one per line, owned or NULL:
+	                        "Bash: make test", "Edit: core/buf.c" */
+	char *source_id;     /* uuid / message id / dia_id, owned or NULL */
+	int64_t time;        /* unix seconds, 0 when unknown */
+	struct strv paths;   /* exact file paths from tool inputs */
+	unsigned tool_use : 1;  /* it called at least one tool */
+};
+
+struct tx_conv {
+	char *id;            /* session / conversation id, owned, never NULL */
+	char *parent;        /* parent session id (subagent, sidechain) or NULL */
+	char *project;       /* project name the transcript suggests, or NULL */
+	char *title;         /* session title if the format has one, or NULL */
+	char *cwd;           /* working directory if known, or NULL */
+	struct tx_msg *msg;
+	size_t nmsg, cap;
+};
+
+struct tx_set {
+	enum tx_format format;
+	struct tx_conv *conv;
+	size_t n, cap;
+};
+
+#define TX_SET_INIT { TX_UNKNOWN, NULL, 0, 0 }
+
+/* Limits a hostile transcript cannot pass (each answered with -E2BIG). */
+#define TX_MAX_FILE (256u << 20)      /* bytes in one transcript */
+#define TX_MAX_LINE (64u << 20)       /* bytes in one JSONL line */
+#define TX_MAX_MSGS 200000            /* plies in one conversation */
+#define TX_MAX_DEPTH 512              /* JSON nesting */
+
+/* Detects the format of data (the whole file, or at least its first 64 KB).
+ * Returns TX_UNKNOWN when it is none of them. */
+enum tx_format tx_detect(const char *data, size_t len);
+const char *tx_format_name(enum tx_format f);
+enum tx_format tx_format_parse(const char *name);
+
+/* Reads data (len bytes, need not be NUL-terminated) into out.  name is the
+ * file's path (used for ids when the content has none, and to find a Claude
+ * subagent's .meta.json).  format TX_UNKNOWN means detect.  On error returns
+ * -errno (-EILSEQ: not a transcript, -E2BIG: past a limit) and writes one
+ * line into err ("line 7: truncated JSON", no file name, no newline); out is
+ * then left empty.  Unknown entry types and fields are skipped, never fatal. */
+int tx_read(const char *name, const char *data, size_t len,
+	    enum tx_format format, struct tx_set *out, struct buf *err);
+
+/* Each reader, called by tx_read with the same contract. */
+int tx_read_claude(const char *name, const char *data, size_t len,
+		   struct tx_set *out, struct buf *err);
+int tx_read_codex(const char *name, const char *data, size_t len,
+		  struct tx_set *out, struct buf *err);
+int tx_read_chat(const char *name, const char *data, size_t len,
+		 struct tx_set *out, struct buf *err);
+int tx_read_text(const char *name, const char *data, size_t len,
+		 struct tx_set *out, struct buf *err);
+
+/* Building and freeing. */
+struct tx_conv *tx_set_add(struct tx_set *set, const char *id);
+struct tx_msg *tx_conv_add(struct tx_conv *c, enum tx_role role,
+			   const char *text);
+void tx_set_release(struct tx_set *set);
+
+/* Parses ISO 8601 ("2026-02-10T21:11:56.846Z", offsets allowed) to unix
+ * seconds; 0 when it cannot. */
+int64_t tx_parse_time(const char *s);
+
+#endif
