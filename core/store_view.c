@@ -1,0 +1,273 @@
+/* store_view.c: the listing queries of store_view.h.  Every query binds its
+ * arguments (text first, then integers, in the order the SQL names them)
+ * and collects rows with one of two collectors: strings, or exchange rows
+ * whose first five columns are id, slug, t_start, t_end, project_id. */
+#include "common.h"
+#include "store_view.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sqlite3.h>
+
+#define XCOLS "e.id, e.slug, e.t_start, e.t_end, e.project_id"
+
+enum extra { EX_NONE, EX_MEMORY, EX_PATH };
+
+static char *col_dup(sqlite3_stmt *s, int i)
+{
+	const char *t = (const char *)sqlite3_column_text(s, i);
+
+	return xstrdup(t ? t : "");
+}
+
+/* Prepares sql and binds: pid (when > 0 as ?1, else nothing bound there),
+ * then the text arguments a and b (NULL = not bound) as ?2 and ?3. */
+static int prep(struct store *st, const char *sql, int64_t pid,
+		const char *a, const char *b, sqlite3_stmt **s)
+{
+	int rc = sqlite3_prepare_v2(st->db, sql, -1, s, NULL);
+
+	if (rc)
+		return -err_from_sqlite(rc);
+	if (sqlite3_bind_parameter_count(*s) >= 1)
+		sqlite3_bind_int64(*s, 1, pid);
+	if (a)
+		sqlite3_bind_text(*s, 2, a, -1, SQLITE_TRANSIENT);
+	if (b)
+		sqlite3_bind_text(*s, 3, b, -1, SQLITE_TRANSIENT);
+	return 0;
+}
+
+static int strings(struct store *st, const char *sql, int64_t pid,
+		   const char *a, struct strv *out)
+{
+	sqlite3_stmt *s;
+	int rc = prep(st, sql, pid, a, NULL, &s);
+
+	if (rc)
+		return rc;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW)
+		strv_push_owned(out, col_dup(s, 0));
+	sqlite3_finalize(s);
+	return rc == SQLITE_DONE ? 0 : -err_from_sqlite(rc);
+}
+
+static void fill_row(sqlite3_stmt *s, enum extra ex, struct store_xrow *r)
+{
+	memset(r, 0, sizeof(*r));
+	r->id = sqlite3_column_int64(s, 0);
+	r->slug = col_dup(s, 1);
+	r->t_start = sqlite3_column_int64(s, 2);
+	r->t_end = sqlite3_column_int64(s, 3);
+	r->project_id = sqlite3_column_int64(s, 4);
+	if (ex == EX_MEMORY) {
+		r->core = col_dup(s, 5);
+		r->context = col_dup(s, 6);
+		r->rooms = col_dup(s, 7);
+	} else if (ex == EX_PATH) {
+		r->path = col_dup(s, 5);
+	}
+}
+
+static int rows(struct store *st, const char *sql, int64_t pid,
+		const char *a, const char *b, enum extra ex,
+		struct store_xrows *out)
+{
+	sqlite3_stmt *s;
+	int rc = prep(st, sql, pid, a, b, &s);
+
+	if (rc)
+		return rc;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		XGROW(out->v, out->cap, out->n + 1);
+		fill_row(s, ex, &out->v[out->n++]);
+	}
+	sqlite3_finalize(s);
+	return rc == SQLITE_DONE ? 0 : -err_from_sqlite(rc);
+}
+
+void store_xrow_release(struct store_xrow *r)
+{
+	free(r->slug);
+	free(r->core);
+	free(r->context);
+	free(r->rooms);
+	free(r->path);
+	memset(r, 0, sizeof(*r));
+}
+
+void store_xrows_release(struct store_xrows *r)
+{
+	for (size_t i = 0; i < r->n; i++)
+		store_xrow_release(&r->v[i]);
+	free(r->v);
+	memset(r, 0, sizeof(*r));
+}
+
+int store_view_projects(struct store *st, struct strv *out)
+{
+	return strings(st, "SELECT name FROM projects ORDER BY name", 0, NULL,
+		       out);
+}
+
+static int one_int(struct store *st, const char *sql, int64_t pid,
+		   const char *a, int64_t *v)
+{
+	sqlite3_stmt *s;
+	int rc = prep(st, sql, pid, a, NULL, &s);
+
+	if (rc)
+		return rc;
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		*v = sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	if (rc == SQLITE_ROW)
+		return 0;
+	return rc == SQLITE_DONE ? -ENOENT : -err_from_sqlite(rc);
+}
+
+int store_view_project_id(struct store *st, const char *name, int64_t *id)
+{
+	return one_int(st, "SELECT id FROM projects WHERE name=?2", 0, name, id);
+}
+
+int store_view_project_time(struct store *st, int64_t project_id,
+			    int64_t *t)
+{
+	return one_int(st, "SELECT coalesce(max(max(t_start, t_end)), 0) FROM"
+		       " exchanges WHERE project_id=?1", project_id, NULL, t);
+}
+
+int store_view_exchanges(struct store *st, int64_t project_id,
+			 struct store_xrows *out)
+{
+	return rows(st, "SELECT " XCOLS " FROM exchanges e WHERE"
+		    " e.project_id=?1 ORDER BY e.id", project_id, NULL, NULL,
+		    EX_NONE, out);
+}
+
+int store_view_exchange(struct store *st, int64_t project_id, int64_t id,
+			const char *slug, struct store_xrow *out)
+{
+	sqlite3_stmt *s;
+	int rc = sqlite3_prepare_v2(st->db, "SELECT " XCOLS " FROM exchanges e"
+				    " WHERE e.id=?1 AND (?2=0 OR e.project_id=?2)"
+				    " AND (?3 IS NULL OR e.slug=?3)", -1, &s,
+				    NULL);
+
+	if (rc)
+		return -err_from_sqlite(rc);
+	sqlite3_bind_int64(s, 1, id);
+	sqlite3_bind_int64(s, 2, project_id);
+	if (slug)
+		sqlite3_bind_text(s, 3, slug, -1, SQLITE_TRANSIENT);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		fill_row(s, EX_NONE, out);
+	sqlite3_finalize(s);
+	if (rc == SQLITE_ROW)
+		return 0;
+	return rc == SQLITE_DONE ? -ENOENT : -err_from_sqlite(rc);
+}
+
+int store_view_room_types(struct store *st, int64_t project_id,
+			  struct strv *out)
+{
+	return strings(st, "SELECT DISTINCT r.type FROM rooms r JOIN"
+		       " exchange_rooms er ON er.room_id=r.id WHERE"
+		       " r.project_id=?1 ORDER BY r.type", project_id, NULL,
+		       out);
+}
+
+int store_view_room_keys(struct store *st, int64_t project_id,
+			 const char *type, struct strv *out)
+{
+	return strings(st, "SELECT DISTINCT r.key FROM rooms r JOIN"
+		       " exchange_rooms er ON er.room_id=r.id WHERE"
+		       " r.project_id=?1 AND r.type=?2 ORDER BY r.key",
+		       project_id, type, out);
+}
+
+int store_view_room_exchanges(struct store *st, int64_t project_id,
+			      const char *type, const char *key,
+			      struct store_xrows *out)
+{
+	return rows(st, "SELECT " XCOLS " FROM rooms r JOIN exchange_rooms er"
+		    " ON er.room_id=r.id JOIN exchanges e ON e.id=er.exchange_id"
+		    " WHERE r.project_id=?1 AND r.type=?2 AND r.key=?3"
+		    " ORDER BY e.id", project_id, type, key, EX_NONE, out);
+}
+
+int store_view_convs(struct store *st, int64_t project_id, struct strv *out)
+{
+	return strings(st, "SELECT c.key FROM conversations c WHERE"
+		       " c.project_id=?1 AND EXISTS (SELECT 1 FROM exchanges e"
+		       " WHERE e.conversation_id=c.id) ORDER BY c.key",
+		       project_id, NULL, out);
+}
+
+int store_view_conv_exchanges(struct store *st, int64_t project_id,
+			      const char *key, struct store_xrows *out)
+{
+	return rows(st, "SELECT " XCOLS " FROM conversations c JOIN exchanges e"
+		    " ON e.conversation_id=c.id WHERE c.project_id=?1 AND"
+		    " e.project_id=?1 AND c.key=?2 ORDER BY e.ply_start, e.id",
+		    project_id, key, NULL, EX_NONE, out);
+}
+
+int store_view_files(struct store *st, int64_t project_id,
+		     struct store_xrows *out)
+{
+	return rows(st, "SELECT DISTINCT " XCOLS ", f.path FROM exchange_files f"
+		    " JOIN exchanges e ON e.id=f.exchange_id WHERE"
+		    " e.project_id=?1 ORDER BY f.path, e.id", project_id, NULL,
+		    NULL, EX_PATH, out);
+}
+
+int store_view_memory(struct store *st, int64_t project_id,
+		      struct store_xrows *out)
+{
+	return rows(st, "SELECT " XCOLS ", e.core, e.context, (SELECT"
+		    " group_concat(type || '/' || key, ', ') FROM (SELECT r.type,"
+		    " r.key FROM exchange_rooms er JOIN rooms r ON r.id=er.room_id"
+		    " WHERE er.exchange_id=e.id ORDER BY er.relevance DESC, r.key))"
+		    " FROM exchanges e WHERE e.project_id=?1"
+		    " ORDER BY CASE WHEN e.t_start > 0 THEN e.t_start ELSE"
+		    " 9223372036854775807 END, e.id", project_id, NULL, NULL,
+		    EX_MEMORY, out);
+}
+
+int store_view_counts(struct store *st, struct store_view_counts *c)
+{
+	static const char sql[] =
+		"SELECT (SELECT count(*) FROM projects),"
+		" (SELECT count(*) FROM conversations),"
+		" (SELECT count(*) FROM exchanges),"
+		" (SELECT count(*) FROM exchanges WHERE state=1),"
+		" (SELECT count(*) FROM exchanges WHERE state=2),"
+		" (SELECT count(*) FROM vectors)";
+	sqlite3_stmt *s;
+	int rc = sqlite3_prepare_v2(st->db, sql, -1, &s, NULL);
+
+	memset(c, 0, sizeof(*c));
+	if (rc)
+		return -err_from_sqlite(rc);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		c->projects = (long)sqlite3_column_int64(s, 0);
+		c->conversations = (long)sqlite3_column_int64(s, 1);
+		c->exchanges = (long)sqlite3_column_int64(s, 2);
+		c->pending = (long)sqlite3_column_int64(s, 3);
+		c->failed = (long)sqlite3_column_int64(s, 4);
+		c->vectors = (long)sqlite3_column_int64(s, 5);
+	}
+	sqlite3_finalize(s);
+	return rc == SQLITE_ROW ? 0 : -err_from_sqlite(rc);
+}
+
+int store_view_data_version(struct store *st, int64_t *v)
+{
+	return one_int(st, "PRAGMA data_version", 0, NULL, v);
+}
