@@ -394,8 +394,9 @@ int idx_query_parse(const char *s, unsigned flags, struct idx_query *q,
 	q->input = clean_input(s);
 	rc = parse_terms(&p, s, flags);
 	/* Only stop words: search them rather than nothing. */
-	for (size_t i = 0; !rc && !q->words.n && i < p.stops.n; i++)
-		strv_push(&q->words, p.stops.v[i]);
+	if (!rc && !q->words.n)
+		for (size_t i = 0; i < p.stops.n; i++)
+			strv_push(&q->words, p.stops.v[i]);
 	if (!rc && !p.text.len && !q->project && !q->room && !q->file &&
 	    !q->since && !q->until) {
 		buf_adds(err, "empty query: give words to search for");
