@@ -1,0 +1,292 @@
+/* distill_context.c: specific_context, "the disambiguator": one exact
+ * detail copied from the exchange.  Candidates, strongest first: an error
+ * phrase anchored on its most specific word (ETIMEDOUT, KeyError, failed),
+ * a number with its unit, a path with a line number, an identifier, a path,
+ * a number, a run of capitalised names.  The best scoring one is copied
+ * exactly as the text has it (white space collapsed), cut at clause ends;
+ * the project root is never a detail. */
+#include "common.h"
+#include "distill_int.h"
+
+#include <ctype.h>
+#include <string.h>
+#include <strings.h>
+
+#define CONTEXT_MAX_TOK 16
+
+struct cand {
+	size_t a, b;            /* word range, inclusive */
+	double score;
+};
+
+static const char *const error_words[] = {
+	"error", "errors", "exception", "failed", "fails", "failing", "failure",
+	"fatal", "panic", "panicked", "traceback", "segfault", "segmentation",
+	"denied", "timeout", "timed", "refused", "undefined", "unable",
+	"cannot", "crash", "crashed", "crashes", "aborted", "overflow",
+	"deadlock", "leak", "broken", "mismatch", "invalid", "missing",
+};
+
+static const char *const units[] = {
+	"ms", "s", "sec", "secs", "second", "seconds", "min", "mins", "minute",
+	"minutes", "h", "hours", "hour", "days", "day", "weeks", "months",
+	"years", "kb", "mb", "gb", "tb", "bytes", "b", "%", "percent", "px",
+	"tokens", "lines", "files", "rows", "items", "times", "x", "req/s",
+	"rps", "fps", "ns", "us", "µs", "k", "m",
+};
+
+static int word_in(const struct dword *w, const char *const *tab, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (w->n == strlen(tab[i]) && !strncasecmp(w->p, tab[i], w->n))
+			return 1;
+	return 0;
+}
+
+static int ends_with_ci(const struct dword *w, const char *s)
+{
+	size_t k = strlen(s);
+
+	return w->n > k && !strncasecmp(w->p + w->n - k, s, k);
+}
+
+/* 2: a specific error token (ETIMEDOUT, KeyError), 1: an error word. */
+static int error_strength(const struct dword *w)
+{
+	size_t caps = 0;
+
+	if (w->n >= 4 && w->p[0] == 'E') {
+		for (size_t i = 1; i < w->n; i++)
+			caps += !!isupper((unsigned char)w->p[i]);
+		if (caps == w->n - 1)
+			return 2;
+	}
+	if (ends_with_ci(w, "error") || ends_with_ci(w, "exception"))
+		return w->n > 9 && isupper((unsigned char)w->p[0]) ? 2 : 1;
+	return word_in(w, error_words, ARRAY_SIZE(error_words));
+}
+
+/* The unit part of "30s", "200ms", "5MB", "90%" or nothing. */
+static int glued_unit(const struct dword *w)
+{
+	size_t i = 0;
+
+	while (i < w->n && (isdigit((unsigned char)w->p[i]) || w->p[i] == '.'))
+		i++;
+	if (!i || i == w->n || !isdigit((unsigned char)w->p[0]))
+		return 0;
+	for (size_t k = i; k < w->n; k++)
+		if (!isalpha((unsigned char)w->p[k]) && w->p[k] != '%')
+			return 0;
+	return w->n - i <= 7;
+}
+
+static int clause_end(const struct dword *w)
+{
+	char c = w->p[w->n];
+
+	return c == ',' || c == ';' || c == ':' || c == ')' || c == '(' ||
+		(c == '.' && (!w->p[w->n + 1] ||
+			      isspace((unsigned char)w->p[w->n + 1])));
+}
+
+static int secret_in(const struct dtext *t, size_t a, size_t b)
+{
+	for (size_t i = a; i <= b; i++)
+		if (t->w[i].flags & DW_SECRET)
+			return 1;
+	return 0;
+}
+
+static int filler(const struct dword *w)
+{
+	return (w->flags & (DW_STOP | DW_JUNK | DW_SECRET)) ||
+		((w->flags & DW_WEAK) && !(w->flags & (DW_NUM | DW_IDENT)));
+}
+
+/* A window of up to left/right words around e, within its sentence, not
+ * crossing a clause end, without filler at either edge. */
+static void window(const struct dtext *t, size_t e, size_t left, size_t right,
+		   struct cand *c)
+{
+	const struct dsent *s = &t->s[t->w[e].sent];
+	size_t lo = s->w0, hi = s->w0 + s->nw - 1;
+
+	c->a = c->b = e;
+	while (left-- && c->a > lo && !clause_end(&t->w[c->a - 1]) &&
+	       !(t->w[c->a - 1].flags & DW_SECRET))
+		c->a--;
+	while (right-- && c->b < hi && !clause_end(&t->w[c->b]) &&
+	       !(t->w[c->b + 1].flags & DW_SECRET))
+		c->b++;
+	while (c->a < e && filler(&t->w[c->a]))
+		c->a++;
+	while (c->b > e && filler(&t->w[c->b]))
+		c->b--;
+}
+
+static int specific(const struct dword *w)
+{
+	return !!(w->flags & (DW_NUM | DW_IDENT | DW_PATH | DW_CAP));
+}
+
+static double window_specific(const struct dtext *t, const struct cand *c)
+{
+	double n = 0;
+
+	for (size_t i = c->a; i <= c->b; i++)
+		n += specific(&t->w[i]) && !(t->w[i].flags & DW_FIRST);
+	return n;
+}
+
+/* The project root, or its last component, is never a detail. */
+static int project_root(const struct dtext *t, const struct dword *w)
+{
+	size_t n = t->cwd ? strlen(t->cwd) : 0;
+	const char *base;
+
+	if (!n)
+		return 0;
+	while (n > 1 && t->cwd[n - 1] == '/')
+		n--;
+	if (w->n == n && !strncmp(w->p, t->cwd, n))
+		return 1;
+	if (w->n == n + 1 && !strncmp(w->p, t->cwd, n) && w->p[n] == '/')
+		return 1;
+	base = t->cwd + n;
+	while (base > t->cwd && base[-1] != '/')
+		base--;
+	return (size_t)(t->cwd + n - base) == w->n && !strncmp(w->p, base, w->n);
+}
+
+static int line_number(const struct dword *w)
+{
+	const char *c = memchr(w->p, ':', w->n);
+
+	return c && c + 1 < w->p + w->n && isdigit((unsigned char)c[1]);
+}
+
+/* The best candidate anchored on word i, if any. */
+static int candidate(const struct dtext *t, size_t i, struct cand *c)
+{
+	const struct dword *w = &t->w[i];
+	enum dsrc src = t->s[w->sent].src;
+	int es = error_strength(w);
+
+	if (w->flags & (DW_JUNK | DW_SECRET) || project_root(t, w))
+		return 0;
+	if (es) {
+		window(t, i, es == 2 ? 1 : 2, 6, c);
+		c->score = 2.0 + (window_specific(t, c) ? 1.5 + es * 0.3 : 0) +
+			(src == DSRC_USER || src == DSRC_TOOL ? 0.5 : 0);
+		return 1;
+	}
+	if (w->flags & DW_NUM && !(w->flags & DW_PATH)) {
+		const struct dword *nx = i + 1 < t->nw && t->w[i + 1].sent ==
+			w->sent ? &t->w[i + 1] : NULL;
+		int unit = glued_unit(w) || (nx && !clause_end(w) &&
+					     word_in(nx, units,
+						     ARRAY_SIZE(units)));
+
+		window(t, i, 1, unit && !glued_unit(w) ? 1 : 0, c);
+		c->score = unit ? 3.0 : 1.8;
+		return 1;
+	}
+	if (w->flags & DW_PATH) {
+		window(t, i, 0, 0, c);
+		c->score = line_number(w) ? 3.0 : 2.3;
+		return 1;
+	}
+	if (w->flags & DW_IDENT) {
+		unsigned tf = words_count_get(&t->tf, w->p, w->n);
+
+		window(t, i, 0, 0, c);
+		c->score = 2.2 + 0.3 * (tf > 4 ? 3 : tf ? tf - 1 : 0) +
+			(src == DSRC_USER ? 0.3 : 0);
+		return 1;
+	}
+	if (w->flags & DW_CAP && !(w->flags & (DW_STOP | DW_WEAK))) {
+		size_t b = i;
+
+		while (b + 1 < t->nw && t->w[b + 1].sent == w->sent &&
+		       t->w[b + 1].flags & DW_CAP && !clause_end(&t->w[b]) &&
+		       !(t->w[b + 1].flags & (DW_SECRET | DW_JUNK)) && b - i < 3)
+			b++;
+		c->a = i;
+		c->b = b;
+		c->score = 1.5 + 0.2 * (double)(b - i);
+		return 1;
+	}
+	return 0;
+}
+
+/* Whole-word, case-insensitive presence of w in s. */
+static int has_word(const char *s, const struct dword *w)
+{
+	for (const char *p = s; *p; p++) {
+		if (strncasecmp(p, w->p, w->n))
+			continue;
+		if ((p == s || !isalnum((unsigned char)p[-1])) &&
+		    !isalnum((unsigned char)p[w->n]))
+			return 1;
+	}
+	return 0;
+}
+
+static int all_in_core(const struct dtext *t, const struct cand *c,
+		       const char *core)
+{
+	for (size_t i = c->a; i <= c->b; i++)
+		if (!(t->w[i].flags & DW_STOP) && !has_word(core, &t->w[i]))
+			return 0;
+	return 1;
+}
+
+/* Copies words a..b as the text has them, white space collapsed, shortened
+ * from the end to CONTEXT_MAX_TOK tokens. */
+static char *copy_span(const struct dtext *t, const struct cand *c)
+{
+	struct buf b = BUF_INIT(BUF_MAX_SMALL);
+	size_t hi = c->b;
+
+	for (;;) {
+		const char *p = t->w[c->a].p, *e = t->w[hi].p + t->w[hi].n;
+		int sp = 0;
+
+		buf_reset(&b);
+		for (; p < e; p++) {
+			if (isspace((unsigned char)*p)) {
+				sp = 1;
+				continue;
+			}
+			if (sp)
+				buf_addc(&b, ' ');
+			sp = 0;
+			buf_addc(&b, *p);
+		}
+		if (hi == c->a || distill_count_tokens(buf_str(&b)) <=
+		    CONTEXT_MAX_TOK)
+			break;
+		hi--;
+	}
+	return buf_detach(&b);
+}
+
+char *distill_pick_context(const struct dtext *t, const char *core)
+{
+	struct cand best = { 0, 0, 0 }, c;
+
+	for (size_t i = 0; i < t->nw; i++) {
+		if (!candidate(t, i, &c) || secret_in(t, c.a, c.b))
+			continue;
+		if (all_in_core(t, &c, core ? core : ""))
+			c.score -= 1.0;
+		if (t->w[i].flags & DW_CODE)
+			c.score -= 0.5;
+		if (c.score > best.score)
+			best = c;
+	}
+	if (best.score <= 0)
+		return xstrdup("");
+	return copy_span(t, &best);
+}

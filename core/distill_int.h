@@ -1,0 +1,84 @@
+/* distill_int.h: what the parts of the heuristic distiller share (not a
+ * public API): the exchange cut into words and sentences with a salience
+ * per word (distill_text.c), read by the core builder (distill.c), the
+ * context picker (distill_context.c) and the room picker (distill_rooms.c). */
+#ifndef DISTILL_INT_H
+#define DISTILL_INT_H
+
+#include <stddef.h>
+
+#include "distill.h"
+#include "words.h"
+
+/* Where a sentence came from. */
+enum dsrc {
+	DSRC_USER,      /* the human's text */
+	DSRC_OUTCOME,   /* the last assistant text of the exchange */
+	DSRC_ASST,      /* other assistant text */
+	DSRC_TOOL,      /* tool briefs ("Bash: make test", "error: ...") */
+};
+
+enum {
+	DW_STOP = 1 << 0,       /* stop word */
+	DW_WEAK = 1 << 1,       /* generic word (words_is_weak) */
+	DW_IDENT = 1 << 2,      /* snake_case, camelCase, a.b, CAPS, f() */
+	DW_NUM = 1 << 3,        /* holds a digit */
+	DW_CAP = 1 << 4,        /* capitalised, not sentence-initial */
+	DW_PATH = 1 << 5,       /* has a '/' or a file-like extension */
+	DW_JUNK = 1 << 6,       /* no letter or digit, a URL, too long */
+	DW_SECRET = 1 << 7,     /* looks like a credential: never copied */
+	DW_CODE = 1 << 8,       /* inside a ``` block */
+	DW_FIRST = 1 << 9,      /* first word of its sentence */
+};
+
+struct dword {
+	const char *p;          /* the word without edge punctuation */
+	size_t n;
+	unsigned flags;
+	size_t sent;            /* index of its sentence */
+	double sal;             /* salience; < 0: never copy */
+	unsigned tok;           /* tokens it costs after a space */
+};
+
+struct dsent {
+	size_t w0, nw;          /* its words: w[w0 .. w0 + nw) */
+	enum dsrc src;
+	int question;           /* ended with '?' */
+	double score;           /* salience density */
+};
+
+struct dtext {
+	struct dword *w;
+	size_t nw, capw;
+	struct dsent *s;
+	size_t ns, caps;
+	struct words_count tf;  /* lower-cased word counts, tools excluded */
+	const char *cwd;        /* the project root, never a detail, or NULL */
+};
+
+/* Cuts the plies of in into words and sentences and scores them. */
+void distill_text_build(const struct distill_input *in, struct dtext *t);
+void distill_text_release(struct dtext *t);
+/* 1 if w's words start with the word s (case-insensitive). */
+int distill_word_is(const struct dword *w, const char *s);
+
+/* The one exact detail, copied from the text ("" if none).  core is the
+ * already chosen exchange_core (a detail it already holds scores lower).
+ * Returns an owned string. */
+char *distill_pick_context(const struct dtext *t, const char *core);
+
+/* Fills d->rooms / d->nrooms (at least one room). */
+void distill_pick_rooms(const struct dtext *t, const struct distill_input *in,
+			struct distill *d);
+
+/* The workflow of the exchange as a room key into key ("make_test"):
+ * from the commands of its Bash tool calls, or else from an activity the
+ * user names.  1 if found. */
+int distill_workflow_tools(const struct distill_input *in, struct buf *key);
+int distill_workflow_text(const struct dtext *t, struct buf *key);
+
+/* Copies a room key made of [a-z0-9_./-] from s[0..n) (camelCase becomes
+ * snake_case); NULL when nothing is left.  Owned. */
+char *distill_room_key(const char *s, size_t n);
+
+#endif

@@ -1,0 +1,328 @@
+/* distill_text.c: the exchange as the heuristic distiller reads it: words
+ * (with edge punctuation removed, pointing into the plies' text), sentences
+ * (cut at . ! ? and at line ends, markdown markup skipped), word classes
+ * and salience, sentence scores. */
+#include "common.h"
+#include "distill_int.h"
+
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#define SENT_MAX_WORDS 40
+#define WORD_MAX_LEN 48
+
+static int lead_punct(unsigned char c)
+{
+	return c && strchr("\"'([{<*`#>|", c);
+}
+
+static int trail_punct(unsigned char c)
+{
+	return c && strchr("\"')]}>*`,;:!?.|(", c);
+}
+
+static int has_alnum(const char *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (isalnum((unsigned char)p[i]) || (unsigned char)p[i] >= 0x80)
+			return 1;
+	return 0;
+}
+
+static int has_digit(const char *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (isdigit((unsigned char)p[i]))
+			return 1;
+	return 0;
+}
+
+static int has_sub(const char *p, size_t n, const char *s)
+{
+	size_t k = strlen(s);
+
+	for (size_t i = 0; i + k <= n; i++)
+		if (!memcmp(p + i, s, k))
+			return 1;
+	return 0;
+}
+
+/* snake_case, camelCase, obj.field, CAPS_WORD, a::b, f() */
+static int identifier(const char *p, size_t n, const char *raw_end)
+{
+	size_t up = 0, alpha = 0;
+
+	if (n >= 2 && raw_end[0] == '(' && raw_end[1] == ')')
+		return 1;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)p[i];
+
+		alpha += !!isalpha(c);
+		up += !!isupper(c);
+		if (i && i + 1 < n && (c == '_' || c == '.') &&
+		    isalnum((unsigned char)p[i - 1]) &&
+		    isalnum((unsigned char)p[i + 1]))
+			return 1;
+		if (i && islower((unsigned char)p[i - 1]) && isupper(c))
+			return 1;
+	}
+	if (has_sub(p, n, "::") || has_sub(p, n, "->"))
+		return 1;
+	return up >= 3 && up == alpha && n >= 3;
+}
+
+/* Has a '/' between alphanumerics, or ends in ".ext" (1-5 letters). */
+static int pathlike(const char *p, size_t n)
+{
+	size_t i = n;
+
+	for (size_t k = 1; k + 1 < n; k++)
+		if (p[k] == '/' && has_alnum(p + k + 1, n - k - 1))
+			return 1;
+	while (i && isalnum((unsigned char)p[i - 1]))
+		i--;
+	return i > 1 && p[i - 1] == '.' && n - i >= 1 && n - i <= 5 &&
+		isalpha((unsigned char)p[i]) && isalnum((unsigned char)p[i - 2]);
+}
+
+static void push_word(struct dtext *t, const char *raw, size_t rn,
+		      unsigned extra)
+{
+	const char *p = raw, *e = raw + rn;
+	struct dword *w;
+
+	while (p < e && lead_punct((unsigned char)*p))
+		p++;
+	while (e > p && trail_punct((unsigned char)e[-1]))
+		e--;
+	XGROW(t->w, t->capw, t->nw + 1);
+	w = &t->w[t->nw++];
+	memset(w, 0, sizeof(*w));
+	w->p = p;
+	w->n = (size_t)(e - p);
+	w->sent = t->ns;
+	w->flags = extra;
+	if (!w->n || !has_alnum(p, w->n) || w->n > WORD_MAX_LEN ||
+	    has_sub(raw, rn, "://"))
+		w->flags |= DW_JUNK;
+	if (words_secretish(raw, rn))
+		w->flags |= DW_SECRET;
+	if (words_is_stop(p, w->n))
+		w->flags |= DW_STOP;
+	else if (words_is_weak(p, w->n))
+		w->flags |= DW_WEAK;
+	if (has_digit(p, w->n))
+		w->flags |= DW_NUM;
+	if (identifier(p, w->n, e))
+		w->flags |= DW_IDENT;
+	if (pathlike(p, w->n))
+		w->flags |= DW_PATH;
+	if (w->n && isupper((unsigned char)*p) && !(extra & DW_FIRST))
+		w->flags |= DW_CAP;
+}
+
+static void end_sentence(struct dtext *t, size_t w0, enum dsrc src,
+			 int question)
+{
+	if (t->nw == w0)
+		return;
+	XGROW(t->s, t->caps, t->ns + 1);
+	t->s[t->ns].w0 = w0;
+	t->s[t->ns].nw = t->nw - w0;
+	t->s[t->ns].src = src;
+	t->s[t->ns].question = question;
+	t->s[t->ns].score = 0;
+	t->ns++;
+}
+
+/* "e.g." "i.e." "vs." "etc." "Mr." do not end a sentence. */
+static int abbreviation(const char *p, size_t n)
+{
+	static const char *const ab[] = { "e.g.", "i.e.", "vs.", "etc.",
+		"mr.", "mrs.", "ms.", "dr.", "st.", "no.", "approx." };
+
+	for (size_t i = 0; i < ARRAY_SIZE(ab); i++)
+		if (n == strlen(ab[i]) && !strncasecmp(p, ab[i], n))
+			return 1;
+	return 0;
+}
+
+/* Markdown lines that hold no words worth a sentence: fences, rules,
+ * table separators. */
+static int markup_line(const char *p, size_t n, int *in_code)
+{
+	while (n && isspace((unsigned char)*p))
+		p++, n--;
+	if (n >= 3 && (!memcmp(p, "```", 3) || !memcmp(p, "~~~", 3))) {
+		*in_code = !*in_code;
+		return 1;
+	}
+	for (size_t i = 0; i < n; i++)
+		if (!strchr("-=|:*_ \t+", p[i]))
+			return 0;
+	return 1;
+}
+
+static void add_line(struct dtext *t, const char *p, size_t n, enum dsrc src,
+		     unsigned code)
+{
+	size_t i = 0, w0 = t->nw;
+
+	while (i < n) {
+		size_t a, rn;
+		char last;
+
+		while (i < n && isspace((unsigned char)p[i]))
+			i++;
+		if (i >= n)
+			break;
+		a = i;
+		while (i < n && !isspace((unsigned char)p[i]))
+			i++;
+		rn = i - a;
+		push_word(t, p + a, rn, code | (t->nw == w0 ? DW_FIRST : 0));
+		last = p[a + rn - 1];
+		if (((last == '.' || last == '!' || last == '?') &&
+		     !abbreviation(p + a, rn)) || t->nw - w0 >= SENT_MAX_WORDS) {
+			end_sentence(t, w0, src, last == '?');
+			w0 = t->nw;
+		}
+	}
+	end_sentence(t, w0, src, 0);
+}
+
+static void add_text(struct dtext *t, const char *text, enum dsrc src)
+{
+	int in_code = 0;
+
+	for (const char *p = text; p && *p;) {
+		size_t n = strcspn(p, "\n");
+
+		if (!markup_line(p, n, &in_code))
+			add_line(t, p, n, src, in_code ? DW_CODE : 0);
+		p += n + (p[n] == '\n');
+	}
+}
+
+static int blank(const char *s)
+{
+	for (; s && *s; s++)
+		if (!isspace((unsigned char)*s))
+			return 0;
+	return 1;
+}
+
+static void lower_count(struct dtext *t)
+{
+	for (size_t i = 0; i < t->nw; i++) {
+		const struct dword *w = &t->w[i];
+
+		if (t->s[w->sent].src != DSRC_TOOL && !(w->flags & DW_JUNK))
+			words_count_add(&t->tf, w->p, w->n);
+	}
+}
+
+static double salience(const struct dtext *t, const struct dword *w)
+{
+	double s;
+	unsigned tf;
+
+	if (w->flags & (DW_JUNK | DW_SECRET))
+		return -1;
+	if (w->flags & DW_STOP)
+		return 0;
+	s = w->flags & DW_WEAK ? 0.3 : 1.0;
+	if (w->flags & DW_IDENT)
+		s += 1.0;
+	if (w->flags & DW_NUM)
+		s += 0.7;
+	if (w->flags & DW_CAP)
+		s += 0.5;
+	if (w->flags & DW_PATH)
+		s += 0.6;
+	if (w->n >= 7)
+		s += 0.2;
+	tf = words_count_get(&t->tf, w->p, w->n);
+	if (tf > 1)
+		s += 0.3 * (tf > 4 ? 3 : tf - 1);
+	if (w->flags & DW_CODE)
+		s *= 0.5;
+	return s;
+}
+
+static unsigned word_tokens(const struct dword *w)
+{
+	char tmp[WORD_MAX_LEN + 2];
+	size_t n = w->n > WORD_MAX_LEN ? WORD_MAX_LEN : w->n;
+
+	tmp[0] = ' ';
+	memcpy(tmp + 1, w->p, n);
+	tmp[n + 1] = 0;
+	return (unsigned)distill_count_tokens(tmp);
+}
+
+static void score(struct dtext *t)
+{
+	lower_count(t);
+	for (size_t i = 0; i < t->nw; i++) {
+		t->w[i].sal = salience(t, &t->w[i]);
+		t->w[i].tok = word_tokens(&t->w[i]);
+	}
+	for (size_t k = 0; k < t->ns; k++) {
+		struct dsent *s = &t->s[k];
+		double sum = 0;
+
+		for (size_t i = s->w0; i < s->w0 + s->nw; i++)
+			if (t->w[i].sal > 0)
+				sum += t->w[i].sal;
+		s->score = sum / ((double)s->nw + 2.0);
+	}
+}
+
+static size_t last_answer(const struct distill_input *in)
+{
+	const struct tx_conv *c = in->conv;
+
+	for (size_t i = in->ply_end + 1; i-- > in->ply_start;)
+		if (c->msg[i].role == TX_ASSISTANT && !blank(c->msg[i].text))
+			return i;
+	return (size_t)-1;
+}
+
+void distill_text_build(const struct distill_input *in, struct dtext *t)
+{
+	const struct tx_conv *c = in->conv;
+	size_t outcome = last_answer(in);
+
+	memset(t, 0, sizeof(*t));
+	t->cwd = c->cwd;
+	for (size_t i = in->ply_start; i <= in->ply_end && i < c->nmsg; i++) {
+		const struct tx_msg *m = &c->msg[i];
+
+		if (m->role == TX_USER)
+			add_text(t, m->text, DSRC_USER);
+		else if (m->role == TX_ASSISTANT)
+			add_text(t, m->text, i == outcome ? DSRC_OUTCOME :
+				 DSRC_ASST);
+		if (m->tools)
+			add_text(t, m->tools, DSRC_TOOL);
+	}
+	score(t);
+}
+
+void distill_text_release(struct dtext *t)
+{
+	free(t->w);
+	free(t->s);
+	words_count_release(&t->tf);
+	memset(t, 0, sizeof(*t));
+}
+
+int distill_word_is(const struct dword *w, const char *s)
+{
+	size_t k = strlen(s);
+
+	return w->n >= k && !strncasecmp(w->p, s, k);
+}

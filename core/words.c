@@ -1,0 +1,237 @@
+/* words.c: stop words, weak words, secret detection and the word counter
+ * (see words.h). */
+#include "common.h"
+#include "words.h"
+
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+/* Sorted: looked up by binary search. */
+static const char *const stop[] = {
+	"a", "about", "above", "after", "again", "against", "all", "am", "an",
+	"and", "any", "are", "aren't", "as", "at", "be", "because", "been",
+	"before", "being", "below", "between", "both", "but", "by", "can",
+	"can't", "cannot", "could", "couldn't", "did", "didn't", "do", "does",
+	"doesn't", "doing", "don't", "down", "during", "each", "either", "else",
+	"ever", "few", "for", "from", "further", "had", "hadn't", "has",
+	"hasn't", "have", "haven't", "having", "he", "he'd", "he'll", "he's",
+	"her", "here", "here's", "hers", "herself", "him", "himself", "his",
+	"how", "how's", "however", "i", "i'd", "i'll", "i'm", "i've", "if", "in",
+	"into", "is", "isn't", "it", "it's", "its", "itself", "just", "let's",
+	"me", "might", "more", "most", "much", "must", "mustn't", "my", "myself",
+	"no", "nor", "not", "of", "off", "on", "once", "only", "or", "other",
+	"ought", "our", "ours", "ourselves", "out", "over", "own", "same",
+	"shall", "shan't", "she", "she'd", "she'll", "she's", "should",
+	"shouldn't", "so", "some", "such", "than", "that", "that's", "the",
+	"their", "theirs", "them", "themselves", "then", "there", "there's",
+	"these", "they", "they'd", "they'll", "they're", "they've", "this",
+	"those", "through", "to", "too", "under", "until", "up", "upon", "us",
+	"very", "was", "wasn't", "we", "we'd", "we'll", "we're", "we've", "were",
+	"weren't", "what", "what's", "when", "when's", "where", "where's",
+	"whether", "which", "while", "who", "who's", "whom", "whose", "why",
+	"why's", "will", "with", "won't", "would", "wouldn't", "yes", "yet",
+	"you", "you'd", "you'll", "you're", "you've", "your", "yours",
+	"yourself", "yourselves",
+};
+
+/* Sorted.  Generic verbs, fillers and chat noise: kept only when nothing
+ * better is there. */
+static const char *const weak[] = {
+	"actually", "add", "added", "again", "ah", "all", "already", "alright",
+	"also", "always", "anything", "anyway", "around", "ask", "asked",
+	"away", "awesome", "back", "basically", "best", "better", "big", "bit",
+	"called", "can", "change", "changed", "changes", "check", "checked",
+	"checking", "code", "come", "completely", "cool", "correct",
+	"correctly", "currently", "definitely", "did", "different", "do",
+	"does", "done", "else", "enough", "even", "every", "everything",
+	"exactly", "fine", "first", "following", "found", "get", "gets",
+	"getting", "give", "go", "goes", "going", "gonna", "good", "got",
+	"great", "guess", "happy", "hello", "help", "hey", "hi", "hmm", "hope",
+	"i", "idea", "instead", "issue", "keep", "kind", "know", "last", "let",
+	"like", "likely", "little", "look", "looking", "looks", "lot", "lots",
+	"make", "makes", "making", "many", "may", "maybe", "mean", "means",
+	"might", "need", "needed", "needs", "new", "next", "nice", "now", "oh",
+	"ok", "okay", "one", "perfect", "please", "pretty", "probably",
+	"problem", "put", "quite", "rather", "read", "ready", "real", "really",
+	"right", "run", "said", "say", "says", "see", "seems", "set", "several",
+	"show", "shows", "since", "something", "sometimes", "sorry", "start",
+	"still", "sure", "take", "tell", "thank", "thanks", "thing", "things",
+	"think", "though", "thought", "time", "try", "trying", "two", "update",
+	"updated", "use", "used", "uses", "using", "want", "wanted", "wants",
+	"way", "well", "whole", "without", "wow", "yeah", "yep", "yes",
+};
+
+static int lookup(const char *const *tab, size_t ntab, const char *w,
+		  size_t n)
+{
+	size_t lo = 0, hi = ntab;
+	char low[32];
+
+	if (!n || n >= sizeof(low))
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		low[i] = (char)tolower((unsigned char)w[i]);
+	low[n] = 0;
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		int c = strcmp(low, tab[mid]);
+
+		if (!c)
+			return 1;
+		if (c < 0)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	return 0;
+}
+
+int words_is_stop(const char *w, size_t n)
+{
+	return lookup(stop, ARRAY_SIZE(stop), w, n);
+}
+
+int words_is_weak(const char *w, size_t n)
+{
+	return lookup(weak, ARRAY_SIZE(weak), w, n);
+}
+
+static int has_prefix(const char *w, size_t n, const char *pre)
+{
+	size_t k = strlen(pre);
+
+	return n >= k && !strncasecmp(w, pre, k);
+}
+
+static int has_sub(const char *w, size_t n, const char *sub)
+{
+	size_t k = strlen(sub);
+
+	for (size_t i = 0; i + k <= n; i++)
+		if (!strncasecmp(w + i, sub, k))
+			return 1;
+	return 0;
+}
+
+/* A long run of letters and digits mixing classes like a random key. */
+static int random_looking(const char *w, size_t n)
+{
+	size_t run = 0, best = 0, lo = 0, up = 0, dig = 0;
+	size_t blo = 0, bup = 0, bdig = 0;
+
+	for (size_t i = 0; i <= n; i++) {
+		unsigned char c = i < n ? (unsigned char)w[i] : 0;
+
+		if (isalnum(c)) {
+			run++;
+			lo += !!islower(c);
+			up += !!isupper(c);
+			dig += !!isdigit(c);
+			continue;
+		}
+		if (run > best)
+			best = run, blo = lo, bup = up, bdig = dig;
+		run = lo = up = dig = 0;
+	}
+	if (best < 20)
+		return 0;
+	/* hex digests (git hashes) are ids, not secrets, below 40 chars */
+	return (blo && bup && bdig) || (bdig && best >= 32 && (blo || bup) &&
+					!(best == 40 || best == 64));
+}
+
+int words_secretish(const char *w, size_t n)
+{
+	static const char *const pre[] = {
+		"sk-", "sk_live_", "sk_test_", "pk_live_", "ghp_", "gho_",
+		"ghs_", "ghu_", "github_pat_", "glpat-", "xoxb-", "xoxp-",
+		"AKIA", "ASIA", "AIza", "eyJ", "-----BEGIN", "hf_", "npm_",
+	};
+	static const char *const sub[] = {
+		"password=", "passwd=", "secret=", "token=", "api_key=",
+		"apikey=", "access_key=", "authorization:", "bearer ",
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(pre); i++)
+		if (has_prefix(w, n, pre[i]) && n >= strlen(pre[i]) + 8)
+			return 1;
+	for (size_t i = 0; i < ARRAY_SIZE(sub); i++)
+		if (has_sub(w, n, sub[i]))
+			return 1;
+	/* scheme://user:pass@host */
+	for (size_t i = 0; i + 3 < n; i++)
+		if (!memcmp(w + i, "://", 3)) {
+			const char *at = memchr(w + i + 3, '@', n - i - 3);
+			const char *colon = memchr(w + i + 3, ':', n - i - 3);
+
+			if (at && colon && colon < at)
+				return 1;
+			break;
+		}
+	return random_looking(w, n);
+}
+
+static size_t hash_ci(const char *w, size_t n)
+{
+	size_t h = 1469598103934665603ull;
+
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ (unsigned char)tolower((unsigned char)w[i])) *
+			1099511628211ull;
+	return h;
+}
+
+static struct words_slot *find(const struct words_count *wc, const char *w,
+			       size_t n)
+{
+	size_t i = hash_ci(w, n) & (wc->cap - 1);
+
+	while (wc->slot[i].p && !(wc->slot[i].n == n &&
+				  !strncasecmp(wc->slot[i].p, w, n)))
+		i = (i + 1) & (wc->cap - 1);
+	return &wc->slot[i];
+}
+
+static void grow(struct words_count *wc)
+{
+	struct words_count old = *wc;
+
+	wc->cap = old.cap ? old.cap * 2 : 64;
+	wc->slot = xcalloc(wc->cap, sizeof(*wc->slot));
+	for (size_t i = 0; i < old.cap; i++)
+		if (old.slot[i].p)
+			*find(wc, old.slot[i].p, old.slot[i].n) = old.slot[i];
+	free(old.slot);
+}
+
+void words_count_add(struct words_count *wc, const char *w, size_t n)
+{
+	struct words_slot *s;
+
+	if ((wc->used + 1) * 2 > wc->cap)
+		grow(wc);
+	s = find(wc, w, n);
+	if (!s->p) {
+		s->p = w;
+		s->n = n;
+		wc->used++;
+	}
+	s->count++;
+}
+
+unsigned words_count_get(const struct words_count *wc, const char *w,
+			 size_t n)
+{
+	if (!wc->cap)
+		return 0;
+	return find(wc, w, n)->count;
+}
+
+void words_count_release(struct words_count *wc)
+{
+	free(wc->slot);
+	wc->slot = NULL;
+	wc->cap = wc->used = 0;
+}
