@@ -11,6 +11,26 @@ PREFIX ?= /usr/local
 BINDIR ?= $(PREFIX)/bin
 MANDIR ?= $(PREFIX)/share/man
 DATADIR ?= $(PREFIX)/share
+UNITDIR ?= $(PREFIX)/lib/systemd/user
+CONTRIBDIR ?= $(DATADIR)/recallfs
+# The one list of what `make install` installs: MODE SOURCE DESTINATION.
+# A mode ending in "s": the file's default paths (/usr/local/bin,
+# /usr/local/share) are rewritten to this install's BINDIR and DATADIR.
+INSTALL_FILES = \
+	755 $(B)/recallfs $(BINDIR)/recallfs \
+	644s contrib/recallfs.1 $(MANDIR)/man1/recallfs.1 \
+	644 contrib/bash-completion/recallfs \
+		$(DATADIR)/bash-completion/completions/recallfs \
+	644s contrib/systemd/recallfs.service $(UNITDIR)/recallfs.service \
+	644s contrib/systemd/recallfs-feed.service \
+		$(UNITDIR)/recallfs-feed.service \
+	644 contrib/systemd/recallfs-feed.timer $(UNITDIR)/recallfs-feed.timer \
+	755s contrib/recallfs-feed $(CONTRIBDIR)/recallfs-feed \
+	755s contrib/sandbox/recallfs-sandbox $(CONTRIBDIR)/recallfs-sandbox \
+	755s contrib/hooks/claude-code-hook.sh $(CONTRIBDIR)/claude-code-hook.sh \
+	755 contrib/hooks/codex-notify.sh $(CONTRIBDIR)/codex-notify.sh \
+	644s contrib/hooks/claude-settings.json \
+		$(CONTRIBDIR)/claude-settings.json
 PKGS := fuse3 sqlite3 libcurl libcjson libpcre2-8
 
 CC ?= cc
@@ -88,12 +108,21 @@ fuzz:
 mount: recallfs
 	@./contrib/quickstart.sh
 
-install: recallfs
-	install -d $(DESTDIR)$(BINDIR)
-	install -m 755 recallfs $(DESTDIR)$(BINDIR)/recallfs
+install: $(B)/recallfs
+	@set -e; set -- $(INSTALL_FILES); while [ $$# -ge 3 ]; do \
+		d="$(DESTDIR)$$3"; echo "install $$2 $$d"; \
+		install -d "$${d%/*}"; \
+		case $$1 in \
+		*s) sed -e 's|/usr/local/bin|$(BINDIR)|g' \
+			-e 's|/usr/local/share|$(DATADIR)|g' "$$2" >"$$d.new"; \
+			chmod "$${1%s}" "$$d.new"; mv -f "$$d.new" "$$d" ;; \
+		*) install -m "$$1" "$$2" "$$d" ;; \
+		esac; shift 3; done
 
 uninstall:
-	rm -f $(DESTDIR)$(BINDIR)/recallfs
+	@set -- $(INSTALL_FILES); while [ $$# -ge 3 ]; do \
+		echo "rm -f $(DESTDIR)$$3"; rm -f "$(DESTDIR)$$3"; shift 3; \
+	done; rmdir "$(DESTDIR)$(CONTRIBDIR)" 2>/dev/null; true
 
 clean:
 	rm -rf build build-san build-fuzz recallfs
