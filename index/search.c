@@ -152,6 +152,22 @@ static int dedup_convs(struct store *st, struct idx_results *res)
 	return -err_from_sqlite(rc);
 }
 
+/* No words: the newest exchanges within f, score 0, no signal. */
+static int browse(struct store *st, const struct idx_filter *f, size_t k,
+		  struct idx_results *res)
+{
+	struct idx_list l = { NULL, 0, 0 };
+	int rc = idx_fts_browse(st, f, k, &l);
+
+	for (size_t i = 0; !rc && i < l.n; i++) {
+		XGROW(res->v, res->cap, res->n + 1);
+		memset(&res->v[res->n], 0, sizeof(res->v[0]));
+		res->v[res->n++].id = l.v[i].id;
+	}
+	idx_list_release(&l);
+	return rc;
+}
+
 static int resolve_filter(struct store *st, const struct idx_query *q,
 			  struct idx_filter *f, int *none)
 {
@@ -195,19 +211,14 @@ int idx_search(struct store *st, const struct idx_query *q,
 	rc = resolve_filter(st, q, &f, &none);
 	if (rc || none)
 		return rc;
-	if (!q->text[0]) {
-		mask = SIG(IDX_SIG_VERBATIM);
-		rc = idx_fts_browse(st, &f, k, &lists[IDX_SIG_VERBATIM]);
-	} else {
+	if (!q->text[0])
+		rc = browse(st, &f, q->limit, res);
+	else
 		rc = run_signals(st, q, o, &f, mask, k, lists, err);
-	}
-	if (!rc)
+	if (!rc && q->text[0])
 		idx_fuse(lists, mask, o, res);
 	if (!rc && o->dedup)
 		rc = dedup_convs(st, res);
-	if (!q->text[0])
-		for (size_t i = 0; i < res->n; i++)
-			res->v[i].has = 0;
 	if (res->n > q->limit)
 		res->n = q->limit;
 	for (int s = 0; s < IDX_NSIG; s++)
