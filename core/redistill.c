@@ -6,8 +6,10 @@
  * then a request, retried with exponential backoff and jitter on 429/5xx
  * (Retry-After honoured), and ends either filled (one transaction: cache
  * row, fields, state DONE, the index hook) or marked STORE_FAILED.  After
- * LLM_BREAKER transport failures in a row (server down, nothing answers)
- * the jobs not yet sent are marked without a request, for redistill. */
+ * a transport failure (refused, timed out) only one request is in flight
+ * until one gets through, and after LLM_BREAKER in a row (server down,
+ * nothing answers) the jobs not yet sent are marked without a request, for
+ * the next redistill. */
 #include "common.h"
 #include "llm.h"
 
@@ -356,11 +358,18 @@ static void job_done(struct run *r, struct job *j, CURLcode cc)
 
 /* --- the loop ----------------------------------------------------------- */
 
+/* Requests allowed in flight: one probe at a time while the server fails
+ * at the transport level, else cfg->parallel. */
+static int room_for(const struct run *r)
+{
+	return r->running < (r->streak ? 1 : r->cfg->parallel);
+}
+
 static void start_due(struct run *r)
 {
 	int64_t t = now_ms();
 
-	for (size_t i = 0; i < r->nwait && r->running < r->cfg->parallel;) {
+	for (size_t i = 0; i < r->nwait && room_for(r);) {
 		struct job *j = r->wait[i];
 
 		if (j->due_ms > t) {
@@ -370,8 +379,7 @@ static void start_due(struct run *r)
 		r->wait[i] = r->wait[--r->nwait];
 		job_send(r, j);
 	}
-	while (r->running < r->cfg->parallel && r->next < r->nids &&
-	       r->streak < LLM_BREAKER) {
+	while (room_for(r) && r->next < r->nids && r->streak < LLM_BREAKER) {
 		struct job *j = job_take(r, r->ids[r->next++]);
 
 		if (j)
