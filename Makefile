@@ -28,7 +28,7 @@ INSTALL_FILES = \
 	755s contrib/recallfs-feed $(CONTRIBDIR)/recallfs-feed \
 	755s contrib/sandbox/recallfs-sandbox $(CONTRIBDIR)/recallfs-sandbox \
 	755s contrib/hooks/claude-code-hook.sh $(CONTRIBDIR)/claude-code-hook.sh \
-	755 contrib/hooks/codex-notify.sh $(CONTRIBDIR)/codex-notify.sh \
+	755s contrib/hooks/codex-notify.sh $(CONTRIBDIR)/codex-notify.sh \
 	644s contrib/hooks/claude-settings.json \
 		$(CONTRIBDIR)/claude-settings.json
 PKGS := fuse3 sqlite3 libcurl libcjson libpcre2-8
