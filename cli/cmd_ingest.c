@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "ingest.h"
+#include "llm.h"
 
 struct run {
 	struct store st;
@@ -119,7 +120,37 @@ static void ingest_arg(struct run *r, const char *path)
 }
 
 static const char usage_text[] =
-	"PATH... [--project P] [--format claude|codex|chat|text] [--db FILE]";
+	"PATH... [--project P] [--format claude|codex|chat|text]\n"
+	"       [--distiller heuristic|llm] [--db FILE]";
+
+/* --distiller llm: the new exchanges are stored, indexed and searchable
+ * with heuristic fields, marked pending; now the LLM fills them.  A failure
+ * keeps the heuristic fields and marks the exchange for redistill. */
+static void distill_pending(struct run *r, const struct llm_config *cfg)
+{
+	struct llm_report rep;
+	struct buf e = BUF_INIT(BUF_MAX_SMALL);
+
+	llm_report_init(&rep);
+	if (llm_process_pending(&r->st, cfg, 0, r->o.on_put, r->o.hook_ctx,
+				&rep)) {
+		fprintf(stderr, "recallfs: %s: the LLM pass stopped on a "
+			"database error\n", r->st.path);
+		r->failed = 1;
+	} else if (rep.selected) {
+		printf("llm: %zu exchanges distilled (%zu from the cache), %zu "
+		       "failed\n", rep.filled, rep.cached, rep.failed);
+	}
+	if (rep.failed) {
+		buf_adds(&e, buf_str(&rep.first_error));
+		llm_scrub(&e, cfg->key);
+		fprintf(stderr, "recallfs: %zu exchanges keep heuristic fields "
+			"until `recallfs redistill`; first: %s\n", rep.failed,
+			buf_str(&e));
+	}
+	buf_release(&e);
+	llm_report_release(&rep);
+}
 
 int cmd_ingest(int argc, char **argv)
 {
@@ -127,14 +158,18 @@ int cmd_ingest(int argc, char **argv)
 		{ "db", required_argument, NULL, CLI_OPT_DB },
 		{ "project", required_argument, NULL, 'p' },
 		{ "format", required_argument, NULL, 'F' },
+		{ "distiller", required_argument, NULL, 'D' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct run r;
-	const char *db = NULL;
-	int c;
+	struct llm_config cfg;
+	struct buf err = BUF_INIT(BUF_MAX_SMALL);
+	const char *db = NULL, *distiller = NULL;
+	int c, use_llm = 0;
 
 	memset(&r, 0, sizeof(r));
+	memset(&cfg, 0, sizeof(cfg));
 	while ((c = getopt_long(argc, argv, "p:F:h", opts, NULL)) != -1) {
 		switch (c) {
 		case CLI_OPT_DB: db = optarg; break;
@@ -144,6 +179,7 @@ int cmd_ingest(int argc, char **argv)
 			if (r.o.format == TX_UNKNOWN)
 				return cli_usage("ingest", usage_text);
 			break;
+		case 'D': distiller = optarg; break;
 		case 'h': printf("usage: recallfs ingest %s\n", usage_text);
 			return 0;
 		default: return cli_usage("ingest", usage_text);
@@ -154,8 +190,18 @@ int cmd_ingest(int argc, char **argv)
 	if (r.o.project && !store_project_name_ok(r.o.project))
 		return cli_fail(r.o.project, "not a usable project name (one "
 				"path component, no control characters)");
-	if (cli_open(db, 0, &r.st))
+	if (llm_distiller_choose(distiller, &use_llm, &err) ||
+	    (use_llm && llm_config_load(&cfg, &err))) {
+		fprintf(stderr, "recallfs: ingest: %s\n", buf_str(&err));
+		buf_release(&err);
+		llm_config_release(&cfg);
+		return distiller && !use_llm ? 2 : 1;
+	}
+	r.o.pending = use_llm;
+	if (cli_open(db, 0, &r.st)) {
+		llm_config_release(&cfg);
 		return 1;
+	}
 	r.tty = isatty(2);
 	for (int i = optind; i < argc; i++)
 		ingest_arg(&r, argv[i]);
@@ -165,6 +211,9 @@ int cmd_ingest(int argc, char **argv)
 	       r.s.failed ? "" : "\n");
 	if (r.s.failed)
 		printf(", %zu files failed\n", r.s.failed);
+	if (use_llm)
+		distill_pending(&r, &cfg);
+	llm_config_release(&cfg);
 	store_close(&r.st);
 	return r.failed ? 1 : 0;
 }
