@@ -99,8 +99,8 @@ sanitize:
 	$(MAKE) B=build-san OPT="-O1 -g -fno-omit-frame-pointer" \
 		SAN="-fsanitize=address,undefined -fno-sanitize-recover=all" test
 
-bench: recallfs
-	@./tests/bench/run.sh $(SIZE)
+bench:
+	@MAKE="$(MAKE)" ./tests/bench/run.sh $(SIZE)
 
 fuzz:
 	@./tests/fuzz/run.sh $(FUZZ_SECONDS)
