@@ -283,6 +283,8 @@ int ingest_data(struct store *st, const char *name, const char *data,
 		j.c = &set.conv[i];
 		rc = ingest_conv(&j, name, err);
 	}
+	if (!rc && set.bad_line)	/* truncated last line: rest is in, */
+		rc = -EILSEQ;		/* err names the line; still a failure */
 	tx_set_release(&set);
 	return rc;
 }

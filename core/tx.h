@@ -58,9 +58,11 @@ struct tx_set {
 	enum tx_format format;
 	struct tx_conv *conv;
 	size_t n, cap;
+	size_t bad_line;     /* 0, or the line number of a truncated LAST line
+	                        of a JSONL file that was skipped (see tx_read) */
 };
 
-#define TX_SET_INIT { TX_UNKNOWN, NULL, 0, 0 }
+#define TX_SET_INIT { TX_UNKNOWN, NULL, 0, 0, 0 }
 
 /* Limits a hostile transcript cannot pass (each answered with -E2BIG). */
 #define TX_MAX_FILE (256u << 20)      /* bytes in one transcript */
@@ -74,12 +76,35 @@ enum tx_format tx_detect(const char *data, size_t len);
 const char *tx_format_name(enum tx_format f);
 enum tx_format tx_format_parse(const char *name);
 
-/* Reads data (len bytes, need not be NUL-terminated) into out.  name is the
- * file's path (used for ids when the content has none, and to find a Claude
- * subagent's .meta.json).  format TX_UNKNOWN means detect.  On error returns
- * -errno (-EILSEQ: not a transcript, -E2BIG: past a limit) and writes one
- * line into err ("line 7: truncated JSON", no file name, no newline); out is
- * then left empty.  Unknown entry types and fields are skipped, never fatal. */
+/* Reads data (len bytes, need not be NUL-terminated) into out (which must be
+ * empty, TX_SET_INIT).  name is the file's path or "-" (used to find a Claude
+ * subagent's id and .meta.json; ids never depend on it otherwise).  format
+ * TX_UNKNOWN means detect.  On error returns -errno (-EILSEQ: not a
+ * transcript or malformed, -E2BIG: past a limit) and writes one line into err
+ * ("line 7: invalid JSON", no file name, no newline); out is then left empty.
+ * Unknown entry types and fields are skipped, never fatal.
+ *
+ * A JSONL file whose LAST non-blank line is not valid JSON (a write still in
+ * progress, a copy cut short) while the lines before it are fine: returns 0
+ * with everything before that line in out, sets out->bad_line to its number
+ * and writes "line N: truncated JSON (the lines before it were read)" into
+ * err.  The caller keeps what was read and still reports the file as failed
+ * (ingest_data returns -EILSEQ after ingesting the rest).  A bad line that is
+ * not the last, or a file with no good line, is an error as above.
+ *
+ * Conversations with no plies are not returned (a Claude file of summaries
+ * only gives out->n == 0 and 0).  Every conversation id is globally unique
+ * and stable across re-reads of the same or a grown file:
+ *   claude  sessionId (the file's basename when it is one of the file's
+ *           sessionIds, else the first seen); inline sidechain
+ *           "<sessionId>/agent-<agentId>" or "<sessionId>/sidechain-<root
+ *           uuid>"; subagent file "<parent sessionId>/agent-<agentId>"
+ *   codex   session_meta id
+ *   chat    "conversation" (or "conversation_id", or a conversation
+ *           object's "id"), else "chat-<hash>"
+ *   text    "text-<hash>"
+ * where <hash> is 16 hex digits of the role and text of the first two plies
+ * (and the first ply's time), so a grown transcript keeps its id. */
 int tx_read(const char *name, const char *data, size_t len,
 	    enum tx_format format, struct tx_set *out, struct buf *err);
 
@@ -93,10 +118,15 @@ int tx_read_chat(const char *name, const char *data, size_t len,
 int tx_read_text(const char *name, const char *data, size_t len,
 		 struct tx_set *out, struct buf *err);
 
-/* Building and freeing. */
+/* Building and freeing.  tx_set_add appends a conversation with a copy of id
+ * (other fields NULL) and returns it (valid until the next tx_set_add).
+ * tx_conv_add appends a ply with a cleaned copy of text (NULL is "": invalid
+ * UTF-8 becomes U+FFFD, control characters other than tab and newline are
+ * dropped) and returns it, or NULL when c already holds TX_MAX_MSGS plies. */
 struct tx_conv *tx_set_add(struct tx_set *set, const char *id);
 struct tx_msg *tx_conv_add(struct tx_conv *c, enum tx_role role,
 			   const char *text);
+/* Frees every conversation and string of set and leaves it empty. */
 void tx_set_release(struct tx_set *set);
 
 /* Parses ISO 8601 ("2026-02-10T21:11:56.846Z", offsets allowed) to unix
