@@ -1,0 +1,39 @@
+#!/bin/bash
+# sandbox.sh: contrib/sandbox/recallfs-sandbox against a real mount: inside
+# bwrap, `cat /memory/query/...` searches the one project, read-only, and
+# nothing is left mounted afterwards.
+. tests/lib.sh
+SB=$PWD/contrib/sandbox/recallfs-sandbox
+GEN=$PWD/tests/fixtures/contrib/claude-session.sh
+if [ ! -c /dev/fuse ] || ! command -v fusermount3 >/dev/null; then
+	echo "SKIP: no /dev/fuse or fusermount3"
+	finish; exit
+fi
+if ! command -v bwrap >/dev/null || ! bwrap --ro-bind / / true 2>/dev/null; then
+	echo "SKIP: bwrap missing or not usable here"
+	finish; exit
+fi
+export RECALLFS_BIN=$R HOME=$TMP/home TMPDIR=$TMP/t
+mkdir -p "$HOME" "$TMPDIR"
+mounted() { grep -c " $TMPDIR/" /proc/mounts; }
+"$GEN" shop-1 /work/shop 1 3 >"$TMP/shop.jsonl"
+"$GEN" priv-1 /work/secret 1 2 | sed 's/marker/hidden/g' >"$TMP/secret.jsonl"
+check "ingest fixtures" "$R" ingest "$TMP/shop.jsonl" "$TMP/secret.jsonl" >/dev/null
+
+run() { "$SB" --mount --project shop -- "$@"; }
+out=$(run sh -c 'cat "/memory/query/topic2 marker2"' 2>"$TMP/err")
+check_contains "a query runs inside" "$out" "# query: topic2 marker2"
+check_contains "and finds the exchange" "$out" "projects/shop/exchanges/"
+check_contains "hint says query" "$(cat "$TMP/err")" "cat '/memory/query/<words>' searches it"
+out=$(run sh -c 'cat "/memory/query/hidden1 project:secret"; ls /memory/projects' 2>/dev/null)
+check_contains "query sees no other project" "$out" "results: 0"
+check_eq "only the one project listed" "$(tail -n 1 <<<"$out")" "shop"
+out=$(run sh -c 'grep -rl marker2 /memory/projects | head -n 1' 2>/dev/null)
+check_contains "grep -r works" "$out" "/memory/projects/shop/exchanges/"
+out=$(run sh -c 'echo x >/memory/x 2>/dev/null && echo wrote; test -e /memory/inbox && echo inbox; echo done' 2>/dev/null)
+check_eq "read-only, no inbox" "$out" "done"
+run sh -c 'exit 4' 2>/dev/null; rc=$?
+check_eq "exit status passed on" "$rc" 4
+check_eq "nothing left mounted" "$(mounted)" 0
+check_eq "nothing left behind" "$(ls "$TMPDIR")" ""
+finish
