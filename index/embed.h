@@ -50,6 +50,10 @@ const char *emb_model(const struct emb *e);
  * request (0 before). */
 int emb_dim(const struct emb *e);
 
+/* After a failed emb_embed: the first error line (owned by e), else NULL.
+ * idx_embed_hook uses it to stop asking a broken server (see vec.h). */
+const char *emb_error(const struct emb *e);
+
 /* Embeds n texts into out (n * emb_dim floats, row-major, L2-normalised).
  * For the HTTP embedder with emb_dim() still 0, call emb_embed_alloc
  * instead, or embed one text first.  -errno with one line in err. */

@@ -1,0 +1,33 @@
+/* embed_priv.h: what the embedders share inside index/ (not for callers):
+ * the handle layout and the HTTP embedder's entry points. */
+#ifndef EMBED_PRIV_H
+#define EMBED_PRIV_H
+
+#include "embed.h"
+
+enum emb_kind { EMB_BUILTIN, EMB_HTTP };
+
+struct emb_builtin;
+struct emb_http;
+
+struct emb {
+	enum emb_kind kind;
+	char *model;                 /* owned */
+	int dim;
+	struct emb_builtin *b;       /* kind == EMB_BUILTIN */
+	struct emb_http *h;          /* kind == EMB_HTTP */
+	char *error;                 /* first failure, owned */
+};
+
+int emb_builtin_embed(struct emb *e, const char *const *texts, size_t n,
+		      float *out);
+void emb_builtin_free(struct emb_builtin *b);
+
+int emb_http_embed(struct emb *e, const char *const *texts, size_t n,
+		   float **out, struct buf *err);
+void emb_http_free(struct emb_http *h);
+
+/* Scales v (dim floats) to unit length; an all-zero vector stays zero. */
+void emb_normalise(float *v, int dim);
+
+#endif
