@@ -2,7 +2,8 @@
  * exchange_core: the densest user sentence (the request) and the densest
  * sentence of the last assistant text (the outcome), each cut to its most
  * salient words in their original order, then words of other dense
- * sentences while the token budget lasts.  Also files_touched assembly,
+ * sentences while the token budget lasts.  The context is picked first and
+ * its words are not repeated in the core.  Also files_touched assembly,
  * room type names and distill_release.
  *
  * Everything is copied: a word of the core is a word of the exchange with
@@ -22,6 +23,7 @@
 
 struct chooser {
 	const struct dtext *t;
+	const char *context;    /* its words are not repeated in the core */
 	char *chosen;           /* per word */
 	size_t *cand;
 	int spent;              /* tokens */
@@ -56,7 +58,7 @@ static int take(struct chooser *ch, size_t k, int budget)
 {
 	const struct dsent *s = &ch->t->s[k];
 	size_t n = 0;
-	int spent = 1;          /* the ". " that separates parts */
+	int spent = 1, strong = 0;      /* 1: the ". " between parts */
 
 	for (size_t i = s->w0; i < s->w0 + s->nw; i++) {
 		const struct dword *w = &ch->t->w[i];
@@ -66,10 +68,15 @@ static int take(struct chooser *ch, size_t k, int budget)
 			twice = ch->t->w[ch->cand[j]].n == w->n &&
 				!strncasecmp(ch->t->w[ch->cand[j]].p, w->p,
 					     w->n);
-		if (w->sal > 0 && !twice && !dup_of_chosen(ch, w))
+		if (w->sal > 0 && !twice && !dup_of_chosen(ch, w) &&
+		    !distill_has_word(ch->context, w->p, w->n))
 			ch->cand[n++] = i;
 	}
 	if (!n || budget < 2)
+		return 0;
+	for (size_t j = 0; j < n && !strong; j++)
+		strong = ch->t->w[ch->cand[j]].sal >= 1.0;
+	if (!strong)            /* only weak words: not worth a part */
 		return 0;
 	qsort_r(ch->cand, n, sizeof(*ch->cand), by_salience, (void *)ch->t);
 	for (size_t j = 0; j < n; j++) {
@@ -98,14 +105,20 @@ static size_t best_sentence(const struct dtext *t, enum dsrc src,
 	return best;
 }
 
+/* Narration between tool calls says less than the request and outcome. */
+static double extra_score(const struct dsent *s)
+{
+	return s->src == DSRC_ASST ? s->score * 0.5 : s->score;
+}
+
 static int by_score(const void *a, const void *b, void *arg)
 {
 	const struct dtext *t = arg;
-	const struct dsent *x = &t->s[*(const size_t *)a];
-	const struct dsent *y = &t->s[*(const size_t *)b];
+	double x = extra_score(&t->s[*(const size_t *)a]);
+	double y = extra_score(&t->s[*(const size_t *)b]);
 
-	if (x->score != y->score)
-		return x->score > y->score ? -1 : 1;
+	if (x != y)
+		return x > y ? -1 : 1;
 	return *(const size_t *)a < *(const size_t *)b ? -1 : 1;
 }
 
@@ -115,7 +128,7 @@ static void take_extras(struct chooser *ch, char *done)
 	size_t *order = xcalloc(t->ns + 1, sizeof(*order)), n = 0;
 
 	for (size_t k = 0; k < t->ns; k++)
-		if (!done[k] && t->s[k].src != DSRC_TOOL)
+		if (!done[k] && t->s[k].src != DSRC_TOOL && !t->s[k].repeat)
 			order[n++] = k;
 	qsort_r(order, n, sizeof(*order), by_score, (void *)t);
 	for (size_t j = 0; j < n && CORE_BUDGET - ch->spent >= 2; j++)
@@ -147,9 +160,9 @@ static char *render(const struct chooser *ch)
 }
 
 /* Sentences are kept in the order the exchange has them. */
-static char *make_core(const struct dtext *t)
+static char *make_core(const struct dtext *t, const char *context)
 {
-	struct chooser ch = { t, xcalloc(t->nw + 1, 1),
+	struct chooser ch = { t, context, xcalloc(t->nw + 1, 1),
 			      xcalloc(t->nw + 1, sizeof(size_t)), 0 };
 	char *done = xcalloc(t->ns + 1, 1), *core;
 	size_t k;
@@ -221,8 +234,8 @@ int distill_heuristic(const struct distill_input *in, struct distill *d)
 		return rc;
 	}
 	distill_text_build(in, &t);
-	d->core = make_core(&t);
-	d->context = distill_pick_context(&t, d->core);
+	d->context = distill_pick_context(&t);
+	d->core = make_core(&t, d->context);
 	distill_pick_rooms(&t, in, d);
 	distill_text_release(&t);
 	return 0;

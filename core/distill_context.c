@@ -4,7 +4,9 @@
  * a number with its unit, a path with a line number, an identifier, a path,
  * a number, a run of capitalised names.  The best scoring one is copied
  * exactly as the text has it (white space collapsed), cut at clause ends;
- * the project root is never a detail. */
+ * the project root is never a detail, nor an argument of a tool call
+ * (except in an error brief).  Without any of these, the most salient
+ * content word and its neighbour. */
 #include "common.h"
 #include "distill_int.h"
 
@@ -86,6 +88,7 @@ static int clause_end(const struct dword *w)
 	char c = w->p[w->n];
 
 	return c == ',' || c == ';' || c == ':' || c == ')' || c == '(' ||
+		c == '"' || c == '`' ||
 		(c == '.' && (!w->p[w->n + 1] ||
 			      isspace((unsigned char)w->p[w->n + 1])));
 }
@@ -181,6 +184,8 @@ static int candidate(const struct dtext *t, size_t i, struct cand *c)
 			(src == DSRC_USER || src == DSRC_TOOL ? 0.5 : 0);
 		return 1;
 	}
+	if (src == DSRC_TOOL)      /* a tool's argument: files has it already */
+		return 0;
 	if (w->flags & DW_NUM && !(w->flags & DW_PATH)) {
 		const struct dword *nx = i + 1 < t->nw && t->w[i + 1].sent ==
 			w->sent ? &t->w[i + 1] : NULL;
@@ -217,29 +222,24 @@ static int candidate(const struct dtext *t, size_t i, struct cand *c)
 		c->score = 1.5 + 0.2 * (double)(b - i);
 		return 1;
 	}
-	return 0;
-}
-
-/* Whole-word, case-insensitive presence of w in s. */
-static int has_word(const char *s, const struct dword *w)
-{
-	for (const char *p = s; *p; p++) {
-		if (strncasecmp(p, w->p, w->n))
-			continue;
-		if ((p == s || !isalnum((unsigned char)p[-1])) &&
-		    !isalnum((unsigned char)p[w->n]))
-			return 1;
+	if (w->sal >= 1.0) {        /* any content word, with its neighbour */
+		window(t, i, 0, 1, c);
+		c->score = 0.5 + 0.1 * w->sal + (src == DSRC_USER ? 0.1 : 0);
+		return 1;
 	}
 	return 0;
 }
 
-static int all_in_core(const struct dtext *t, const struct cand *c,
-		       const char *core)
+int distill_has_word(const char *s, const char *w, size_t n)
 {
-	for (size_t i = c->a; i <= c->b; i++)
-		if (!(t->w[i].flags & DW_STOP) && !has_word(core, &t->w[i]))
-			return 0;
-	return 1;
+	for (const char *p = s; n && *p; p++) {
+		if (strncasecmp(p, w, n))
+			continue;
+		if ((p == s || !isalnum((unsigned char)p[-1])) &&
+		    !isalnum((unsigned char)p[n]))
+			return 1;
+	}
+	return 0;
 }
 
 /* Copies words a..b as the text has them, white space collapsed, shortened
@@ -272,15 +272,13 @@ static char *copy_span(const struct dtext *t, const struct cand *c)
 	return buf_detach(&b);
 }
 
-char *distill_pick_context(const struct dtext *t, const char *core)
+char *distill_pick_context(const struct dtext *t)
 {
 	struct cand best = { 0, 0, 0 }, c;
 
 	for (size_t i = 0; i < t->nw; i++) {
 		if (!candidate(t, i, &c) || secret_in(t, c.a, c.b))
 			continue;
-		if (all_in_core(t, &c, core ? core : ""))
-			c.score -= 1.0;
 		if (t->w[i].flags & DW_CODE)
 			c.score -= 0.5;
 		if (c.score > best.score)

@@ -44,6 +44,7 @@ struct dsent {
 	size_t w0, nw;          /* its words: w[w0 .. w0 + nw) */
 	enum dsrc src;
 	int question;           /* ended with '?' */
+	int repeat;             /* same text as an earlier sentence */
 	double score;           /* salience density */
 };
 
@@ -62,10 +63,10 @@ void distill_text_release(struct dtext *t);
 /* 1 if w's words start with the word s (case-insensitive). */
 int distill_word_is(const struct dword *w, const char *s);
 
-/* The one exact detail, copied from the text ("" if none).  core is the
- * already chosen exchange_core (a detail it already holds scores lower).
- * Returns an owned string. */
-char *distill_pick_context(const struct dtext *t, const char *core);
+/* The one exact detail, copied from the text ("" if none).  Owned. */
+char *distill_pick_context(const struct dtext *t);
+/* Whole-word, case-insensitive presence of w[0..n) in s. */
+int distill_has_word(const char *s, const char *w, size_t n);
 
 /* Fills d->rooms / d->nrooms (at least one room). */
 void distill_pick_rooms(const struct dtext *t, const struct distill_input *in,

@@ -152,6 +152,17 @@ static int room_ident(const struct dword *w)
 	return w->n >= 6;
 }
 
+/* retry_timeout, retryTimeout, cfg.retry: more specific than ETIMEDOUT. */
+static int compound(const struct dword *w)
+{
+	for (size_t i = 1; i + 1 < w->n; i++)
+		if (w->p[i] == '_' || w->p[i] == '.' ||
+		    (islower((unsigned char)w->p[i - 1]) &&
+		     isupper((unsigned char)w->p[i])))
+			return 1;
+	return 0;
+}
+
 static double where_bonus(const struct dtext *t, const struct dword *w)
 {
 	enum dsrc s = t->s[w->sent].src;
@@ -171,7 +182,8 @@ static int best_ident(const struct dtext *t, const struct distill *d)
 		if (!concept_word(w, t) || !room_ident(w) ||
 		    w->flags & DW_CODE)
 			continue;
-		s = words_count_get(&t->tf, w->p, w->n) + where_bonus(t, w);
+		s = words_count_get(&t->tf, w->p, w->n) + where_bonus(t, w) +
+			(compound(w) ? 1.0 : 0);
 		for (size_t k = 0; k < d->files.n; k++)
 			if (!strncasecmp(basename_of(d->files.v[k]), w->p, w->n))
 				s = 0;

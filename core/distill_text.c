@@ -87,6 +87,17 @@ static int pathlike(const char *p, size_t n)
 		isalpha((unsigned char)p[i]) && isalnum((unsigned char)p[i - 2]);
 }
 
+/* The project root ("/home/ann/app", "/home/ann/app/") says nothing. */
+static int is_root(const char *cwd, const char *p, size_t n)
+{
+	size_t k = cwd ? strlen(cwd) : 0;
+
+	while (k > 1 && cwd[k - 1] == '/')
+		k--;
+	return k && (n == k || (n == k + 1 && p[k] == '/')) &&
+		!strncmp(p, cwd, k);
+}
+
 static void push_word(struct dtext *t, const char *raw, size_t rn,
 		      unsigned extra)
 {
@@ -105,7 +116,7 @@ static void push_word(struct dtext *t, const char *raw, size_t rn,
 	w->sent = t->ns;
 	w->flags = extra;
 	if (!w->n || !has_alnum(p, w->n) || w->n > WORD_MAX_LEN ||
-	    has_sub(raw, rn, "://"))
+	    has_sub(raw, rn, "://") || is_root(t->cwd, p, w->n))
 		w->flags |= DW_JUNK;
 	if (words_secretish(raw, rn))
 		w->flags |= DW_SECRET;
@@ -214,12 +225,34 @@ static int blank(const char *s)
 	return 1;
 }
 
+/* Marks sentences that repeat an earlier one word for word ("Let me
+ * check." ten times): their words count once. */
+static void mark_repeats(struct dtext *t)
+{
+	struct words_count seen = { 0 };
+
+	for (size_t k = 0; k < t->ns; k++) {
+		struct dsent *s = &t->s[k];
+		const struct dword *a = &t->w[s->w0];
+		const struct dword *b = &t->w[s->w0 + s->nw - 1];
+		size_t n = b->p >= a->p ? (size_t)(b->p + b->n - a->p) : 0;
+
+		if (!n)
+			continue;
+		s->repeat = words_count_get(&seen, a->p, n) > 0;
+		words_count_add(&seen, a->p, n);
+	}
+	words_count_release(&seen);
+}
+
 static void lower_count(struct dtext *t)
 {
+	mark_repeats(t);
 	for (size_t i = 0; i < t->nw; i++) {
 		const struct dword *w = &t->w[i];
 
-		if (t->s[w->sent].src != DSRC_TOOL && !(w->flags & DW_JUNK))
+		if (t->s[w->sent].src != DSRC_TOOL && !t->s[w->sent].repeat &&
+		    !(w->flags & DW_JUNK))
 			words_count_add(&t->tf, w->p, w->n);
 	}
 }
@@ -297,7 +330,7 @@ void distill_text_build(const struct distill_input *in, struct dtext *t)
 	size_t outcome = last_answer(in);
 
 	memset(t, 0, sizeof(*t));
-	t->cwd = c->cwd;
+	t->cwd = c->cwd;        /* before the words: is_root reads it */
 	for (size_t i = in->ply_start; i <= in->ply_end && i < c->nmsg; i++) {
 		const struct tx_msg *m = &c->msg[i];
 

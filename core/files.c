@@ -115,7 +115,7 @@ static void add_path(const char *p, size_t n, struct strv *out)
 	for (const char *q = base; dot && q < dot; q++)
 		if (*q != '.' && *q != '-')
 			named = 1;
-	if ((named || dot == base) && !idiom(s) && !strv_has(out, s))
+	if ((!dot || named || dot == base) && !idiom(s) && !strv_has(out, s))
 		strv_push_owned(out, s);
 	else
 		free(s);
