@@ -34,13 +34,14 @@ static const char prompt[] =
 	"code), room_label (a few words for a person) and relevance (0 to 1: "
 	"how central the topic is to the exchange).";
 
-static cJSON *str_prop(int max)
+/* Only the subset of JSON Schema that strict structured-output modes and
+ * llama.cpp's grammars all accept (no string lengths, no number ranges);
+ * llm_parse_fields checks the rest. */
+static cJSON *str_prop(void)
 {
 	cJSON *o = cJSON_CreateObject();
 
 	cJSON_AddStringToObject(o, "type", "string");
-	if (max)
-		cJSON_AddNumberToObject(o, "maxLength", max);
 	return o;
 }
 
@@ -53,11 +54,11 @@ static cJSON *room_schema(void)
 	cJSON *o = cJSON_CreateObject(), *p = cJSON_CreateObject(), *t;
 
 	cJSON_AddStringToObject(o, "type", "object");
-	t = str_prop(0);
+	t = str_prop();
 	cJSON_AddItemToObject(t, "enum", cJSON_CreateStringArray(types, 3));
 	cJSON_AddItemToObject(p, "room_type", t);
-	cJSON_AddItemToObject(p, "room_key", str_prop(LLM_MAX_KEY));
-	cJSON_AddItemToObject(p, "room_label", str_prop(LLM_MAX_LABEL));
+	cJSON_AddItemToObject(p, "room_key", str_prop());
+	cJSON_AddItemToObject(p, "room_label", str_prop());
 	t = cJSON_CreateObject();
 	cJSON_AddStringToObject(t, "type", "number");
 	cJSON_AddItemToObject(p, "relevance", t);
@@ -76,8 +77,8 @@ static cJSON *schema(void)
 	cJSON *rooms = cJSON_CreateObject();
 
 	cJSON_AddStringToObject(o, "type", "object");
-	cJSON_AddItemToObject(p, "exchange_core", str_prop(LLM_MAX_CORE));
-	cJSON_AddItemToObject(p, "specific_context", str_prop(LLM_MAX_CONTEXT));
+	cJSON_AddItemToObject(p, "exchange_core", str_prop());
+	cJSON_AddItemToObject(p, "specific_context", str_prop());
 	cJSON_AddStringToObject(rooms, "type", "array");
 	cJSON_AddNumberToObject(rooms, "minItems", 1);
 	cJSON_AddNumberToObject(rooms, "maxItems", DISTILL_MAX_ROOMS);
@@ -175,7 +176,7 @@ int llm_reply_content(const char *body, size_t len, char **content,
 
 	*content = NULL;
 	if (!cJSON_IsObject(o)) {
-		buf_adds(why, "reply is not a JSON object");
+		buf_adds(why, "the body is not a JSON object");
 		cJSON_Delete(o);
 		return -EBADMSG;
 	}
@@ -189,7 +190,7 @@ int llm_reply_content(const char *body, size_t len, char **content,
 		*content = cJSON_PrintUnformatted(c);
 	cJSON_Delete(o);
 	if (!*content) {
-		buf_adds(why, "reply has no choices[0].message.content");
+		buf_adds(why, "no choices[0].message.content in the body");
 		return -EBADMSG;
 	}
 	return 0;

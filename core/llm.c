@@ -192,7 +192,7 @@ static int load_file(struct llm_config *cfg, struct buf *err)
 {
 	char *path = llm_config_path();
 	struct buf data = BUF_INIT(1u << 20);
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW), rc;
+	int fd = open(path, O_RDONLY | O_CLOEXEC), rc;
 
 	if (fd < 0) {
 		rc = errno == ENOENT ? 0 : -errno;

@@ -342,6 +342,7 @@ static void job_done(struct run *r, struct job *j, CURLcode cc)
 		return;
 	}
 	if (v == LLM_OK) {
+		buf_adds(&why, "reply rejected: ");
 		rc = llm_reply_content(buf_str(&j->http.reply), j->http.reply.len,
 				       &content, &why);
 		if (!rc)

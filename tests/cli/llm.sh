@@ -81,7 +81,8 @@ export RECALLFS_DB=$TMP/redo.db
 transcript zqm1 x zqm2 y zqm3 z > "$TMP/memo.md"
 transcript zqw1 x zqw2 y zqw3 z zqw4 w > "$TMP/work.md"
 "$R" ingest --project memo "$TMP/memo.md" > /dev/null
-memo_before=$(q "SELECT id, core, context, distiller, state, tokens_distilled FROM exchanges e JOIN projects p ON p.id=e.project_id WHERE p.name='memo' ORDER BY id")
+memo_before=$(q "SELECT e.id, core, context, distiller, state, tokens_distilled FROM exchanges e JOIN projects p ON p.id=e.project_id WHERE p.name='memo' ORDER BY e.id")
+check_eq "memo has 3 heuristic exchanges" "$(echo "$memo_before" | grep -c '|heuristic|0|')" 3
 export RECALLFS_LLM_URL=http://127.0.0.1:9/v1
 "$R" ingest --project work --distiller llm "$TMP/work.md" > /dev/null 2> "$TMP/err"
 check "refused connection: ingest still exits 0" [ $? = 0 ]
@@ -95,7 +96,7 @@ check "redistill exits 0" [ $? = 0 ]
 check_contains "redistill picked llm and filled 4" "$(cat "$TMP/out")" "4 distilled by llm"
 check_eq "one request per marked exchange" "$(requests)" 4
 check_eq "work now llm" "$(q "SELECT group_concat(DISTINCT state||distiller) FROM exchanges e JOIN projects p ON p.id=e.project_id WHERE p.name='work'")" "0llm"
-check_eq "memo rows untouched" "$(q "SELECT id, core, context, distiller, state, tokens_distilled FROM exchanges e JOIN projects p ON p.id=e.project_id WHERE p.name='memo' ORDER BY id")" "$memo_before"
+check_eq "memo rows untouched" "$(q "SELECT e.id, core, context, distiller, state, tokens_distilled FROM exchanges e JOIN projects p ON p.id=e.project_id WHERE p.name='memo' ORDER BY e.id")" "$memo_before"
 "$R" redistill > "$TMP/out" 2>&1
 check_contains "second redistill finds nothing" "$(cat "$TMP/out")" "0 exchanges"
 check_eq "second redistill sends nothing" "$(requests)" 4
@@ -107,7 +108,7 @@ check_eq "work heuristic again" "$(q "SELECT group_concat(DISTINCT state||distil
 "$R" redistill --all --project work > "$TMP/out" 2>&1
 check_contains "all from the cache" "$(cat "$TMP/out")" "4 from the cache, 0 requests"
 check_eq "no second request for cached exchanges" "$(requests)" 4
-check_eq "memo still untouched" "$(q "SELECT id, core, context, distiller, state, tokens_distilled FROM exchanges e JOIN projects p ON p.id=e.project_id WHERE p.name='memo' ORDER BY id")" "$memo_before"
+check_eq "memo still untouched" "$(q "SELECT e.id, core, context, distiller, state, tokens_distilled FROM exchanges e JOIN projects p ON p.id=e.project_id WHERE p.name='memo' ORDER BY e.id")" "$memo_before"
 check "integrity" [ "$(q 'PRAGMA integrity_check')" = ok ]
 
 # 3. Bad configuration: one line, nothing ingested.
