@@ -32,4 +32,13 @@ check_eq "ingest takes files" "$(comp recallfs ingest "$TMP/f")" "$TMP/file-b "
 mkdir -p "$TMP/home/recallfs/projects/shop" "$TMP/home/recallfs/projects/site"
 check_eq "projects from the mount" \
 	"$(HOME=$TMP/home comp recallfs query x --project s)" "shop site "
+check_eq "fusions" "$(comp recallfs eval q --fusion '')" "rrf weighted "
+
+# every long option a command's --help names is offered
+for c in mount umount ingest query show stats export eval redistill forget; do
+	offered=" $(comp recallfs "$c" --) "
+	for o in $("$R" "$c" --help 2>&1 | grep -oE -- '--[a-z][a-z-]*' | sort -u); do
+		check_contains "$c offers $o" "$offered" " $o "
+	done
+done
 finish
