@@ -19,7 +19,9 @@
  * names) so BM25 sees both very common and very rare terms.
  *
  * usage: gen -n EXCHANGES [-s SEED] [-q QUERIES] -o DIR */
-#define _GNU_SOURCE
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE 1
+#endif
 #include <errno.h>
 #include <math.h>
 #include <stdarg.h>
