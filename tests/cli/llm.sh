@@ -124,4 +124,31 @@ RECALLFS_LLM_URL= RECALLFS_LLM_KEY= "$R" redistill --distiller llm 2> "$TMP/err"
 check_eq "config readable by others refused" $? 1
 check_contains "says chmod" "$(cat "$TMP/err")" "chmod 600"
 check_eq "key not echoed" "$(grep -c "$KEY" "$TMP/err")" 0
+
+# 4. TLS is verified: a self-signed server is refused (when openssl exists).
+rm -f "$RECALLFS_CONFIG"
+if command -v openssl > /dev/null; then
+	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
+		-subj /CN=127.0.0.1 -days 1 -keyout "$TMP/k.pem" -out "$TMP/c.pem" 2> /dev/null
+	tls_pid=
+	for _ in 1 2 3 4 5; do
+		port=$((20000 + RANDOM % 20000))
+		openssl s_server -quiet -www -accept "127.0.0.1:$port" \
+			-cert "$TMP/c.pem" -key "$TMP/k.pem" > /dev/null 2>&1 &
+		tls_pid=$!
+		for _ in $(seq 30); do
+			(exec 3<> "/dev/tcp/127.0.0.1/$port") 2> /dev/null && break 2
+			kill -0 "$tls_pid" 2> /dev/null || break
+			sleep 0.1
+		done
+		kill "$tls_pid" 2> /dev/null; wait "$tls_pid" 2> /dev/null; tls_pid=
+	done
+	export RECALLFS_DB=$TMP/tls.db
+	RECALLFS_LLM_URL=https://127.0.0.1:$port/v1 "$R" ingest --distiller llm "$TMP/memo.md" > /dev/null 2> "$TMP/err"
+	check_contains "self-signed certificate refused" "$(cat "$TMP/err")" "certificate"
+	check_eq "exchanges kept and marked" "$(q "SELECT count(*) FROM exchanges WHERE state=2")" 3
+	[ -n "$tls_pid" ] && { kill "$tls_pid" 2> /dev/null; wait "$tls_pid" 2> /dev/null; }
+else
+	echo "llm.sh: openssl not installed, TLS check skipped"
+fi
 finish

@@ -607,6 +607,41 @@ static void test_run_huge(void)
 	store_close(&st);
 }
 
+/* At most cfg.parallel requests in flight, and really in parallel. */
+static void test_run_parallel(void)
+{
+	struct store st;
+	struct fake f;
+	struct llm_config cfg;
+	struct llm_report rep;
+	char m[32];
+	int64_t t0, ms;
+
+	open_store(&st, "parallel.db");
+	T_EQ(fake_start(&f, "parallel"), 0);
+	for (int i = 0; i < 9; i++) {
+		snprintf(m, sizeof(m), "fakellm:slow.%d", i);
+		put(&st, "c1", i, m, STORE_PENDING);
+	}
+	cfg_for(&cfg, f.port);
+	cfg.parallel = 3;
+	cfg.timeout_ms = 10000;
+	llm_report_init(&rep);
+	t0 = now_ms();
+	T_EQ(llm_process_pending(&st, &cfg, 0, NULL, NULL, &rep), 0);
+	ms = now_ms() - t0;
+	fprintf(stderr, "  parallel: 9 one-second replies, 3 at a time: %lld ms\n",
+		(long long)ms);
+	T_EQ(rep.filled, 9);
+	T_EQ(fake_count(&f, "inflight=4"), 0);
+	T_CHECK(fake_count(&f, "inflight=3") >= 1);
+	T_CHECK(ms >= 2900 && ms < 6000);
+	llm_report_release(&rep);
+	llm_config_release(&cfg);
+	fake_stop(&f);
+	store_close(&st);
+}
+
 static int free_port(void)
 {
 	struct sockaddr_in a = { 0 };
@@ -704,4 +739,4 @@ static void test_refused_then_redistill(void)
 T_MAIN(test_parse_good, test_parse_context, test_parse_bad,
        test_reply_content, test_request_body, test_config,
        test_distiller_choice, test_scrub, test_run_behaviours, test_run_huge,
-       test_refused_then_redistill)
+       test_run_parallel, test_refused_then_redistill)
