@@ -28,6 +28,7 @@ struct emb_http {
 	char *url;              /* full endpoint, owned */
 	char *shown;            /* endpoint as printed in errors, owned */
 	char *auth;             /* "Authorization: Bearer KEY", owned */
+	const char *key;        /* points into auth */
 	long timeout_ms, connect_ms, backoff_ms;
 	int retries;
 	size_t batch;
@@ -122,6 +123,7 @@ int emb_open_http(struct emb **out, const char *url, const char *model,
 
 		buf_addf(&a, "Authorization: Bearer %s", key);
 		h->auth = buf_detach(&a);
+		h->key = h->auth + strlen("Authorization: Bearer ");
 	}
 	h->timeout_ms = env_long("RECALLFS_EMBED_TIMEOUT_MS", 60000, 1,
 				 3600000);
@@ -214,6 +216,18 @@ static void add_excerpt(struct buf *err, const struct buf *body)
 		buf_adds(err, "...");
 }
 
+/* Masks every copy of the key in msg (a server may echo what it got). */
+static void scrub(struct buf *msg, const char *key)
+{
+	size_t n = key ? strlen(key) : 0;
+	char *p;
+
+	if (n < 4 || !msg->p)
+		return;
+	while ((p = strstr(msg->p, key)))
+		memset(p, '*', n);
+}
+
 /* One POST.  0 with the reply in body, or -errno with *retry set when
  * trying again may help, and a message in err. */
 static int post(struct emb_http *h, const char *json, struct buf *body,
@@ -260,6 +274,7 @@ static int post(struct emb_http *h, const char *json, struct buf *body,
 	*retry = status == 429 || status >= 500;
 	buf_addf(err, "embedder %s: HTTP %ld", h->shown, status);
 	add_excerpt(err, body);
+	scrub(err, h->key);
 	return status == 401 || status == 403 ? -EACCES :
 	       status == 404 ? -ENOENT : status == 413 ? -E2BIG :
 	       status == 429 ? -EAGAIN : status >= 500 ? -EIO : -EPROTO;
