@@ -16,6 +16,7 @@
 
 #include "ingest.h"
 #include "llm.h"
+#include "vec.h"
 
 struct run {
 	struct store st;
@@ -152,6 +153,25 @@ static void distill_pending(struct run *r, const struct llm_config *cfg)
 	llm_report_release(&rep);
 }
 
+/* Vectors the hook could not make (an embedder that failed, or a changed
+ * model) are made now, in batches; a failure leaves the exchanges
+ * searchable by words and is retried by the next ingest. */
+static void embed_missing(struct run *r, struct emb *e)
+{
+	struct buf err = BUF_INIT(BUF_MAX_SMALL);
+	int n;
+
+	if (emb_error(e))
+		fprintf(stderr, "recallfs: ingest: %s\n", emb_error(e));
+	else if ((n = vec_sync(&r->st, e, &err)) < 0)
+		fprintf(stderr, "recallfs: ingest: vectors not made (searchable "
+			"by words; the next ingest retries): %s\n",
+			buf_str(&err));
+	else if (n)
+		printf("%d vectors made (%s)\n", n, emb_model(e));
+	buf_release(&err);
+}
+
 int cmd_ingest(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -166,6 +186,7 @@ int cmd_ingest(int argc, char **argv)
 	struct llm_config cfg;
 	struct buf err = BUF_INIT(BUF_MAX_SMALL);
 	const char *db = NULL, *distiller = NULL;
+	struct emb *emb = NULL;
 	int c, use_llm = 0;
 
 	memset(&r, 0, sizeof(r));
@@ -202,6 +223,15 @@ int cmd_ingest(int argc, char **argv)
 		llm_config_release(&cfg);
 		return 1;
 	}
+	if (emb_open(&emb, &err)) {
+		fprintf(stderr, "recallfs: ingest: %s\n", buf_str(&err));
+		buf_release(&err);
+		llm_config_release(&cfg);
+		store_close(&r.st);
+		return 1;
+	}
+	r.o.on_put = idx_embed_hook;
+	r.o.hook_ctx = emb;
 	r.tty = isatty(2);
 	for (int i = optind; i < argc; i++)
 		ingest_arg(&r, argv[i]);
@@ -213,6 +243,9 @@ int cmd_ingest(int argc, char **argv)
 		printf(", %zu files failed\n", r.s.failed);
 	if (use_llm)
 		distill_pending(&r, &cfg);
+	embed_missing(&r, emb);
+	emb_close(emb);
+	vec_cache_clear();
 	llm_config_release(&cfg);
 	store_close(&r.st);
 	return r.failed ? 1 : 0;
