@@ -1,7 +1,0 @@
-build/core/buf.o: core/buf.c core/common.h core/buf.h core/strv.h \
- core/err.h core/banned.h
-core/common.h:
-core/buf.h:
-core/strv.h:
-core/err.h:
-core/banned.h:

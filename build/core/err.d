@@ -1,7 +1,0 @@
-build/core/err.o: core/err.c core/common.h core/buf.h core/strv.h \
- core/err.h core/banned.h
-core/common.h:
-core/buf.h:
-core/strv.h:
-core/err.h:
-core/banned.h:
