@@ -321,10 +321,6 @@ static void job_wait(struct run *r, struct job *j, long delay)
 	r->rep->retries++;
 }
 
-static int is_transport(int e)
-{
-	return e == -ETIMEDOUT || e == -ECONNREFUSED || e == -EHOSTUNREACH;
-}
 
 static void job_done(struct run *r, struct job *j, CURLcode cc)
 {
@@ -335,7 +331,10 @@ static void job_done(struct run *r, struct job *j, CURLcode cc)
 	enum llm_verdict v = llm_http_verdict(&j->http, r->cfg, cc, &ra, &e,
 					      &why);
 
-	r->streak = is_transport(e) ? r->streak + 1 : 0;
+	/* No HTTP answer at all (refused, timed out, TLS refused...), and
+	 * not a retry: the server, not this exchange, is the problem. */
+	r->streak = cc != CURLE_OK && v == LLM_FAIL && e != -E2BIG ?
+		r->streak + 1 : 0;
 	if (v == LLM_RETRY && (delay = retry_delay(r, j, ra, &why)) >= 0) {
 		buf_release(&why);
 		job_wait(r, j, delay);
