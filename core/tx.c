@@ -160,7 +160,7 @@ static int text_has_turns(const char *d, size_t len)
 	size_t n, rest;
 	int seen = 0;
 
-	tx_lines_init(&l, d, len < (1u << 20) ? len : (1u << 20));
+	tx_lines_init(&l, d, len);
 	while (tx_lines_next(&l, &s, &n) && seen != 3)
 		seen |= tx_text_marker(s, n, &rest);
 	return seen == 3;
@@ -195,8 +195,8 @@ static const char not_tx[] = "JSON but not a transcript: expected Claude Code "
 
 /* A JSON text that is no transcript: where it is invalid, or its shape.
  * base: lines before d in the file. */
-static void diagnose_json(const char *d, size_t len, size_t base,
-			  struct buf *err)
+static int diagnose_json(const char *d, size_t len, size_t base,
+			 struct buf *err)
 {
 	struct tx_lines l;
 	const char *s;
@@ -205,12 +205,12 @@ static void diagnose_json(const char *d, size_t len, size_t base,
 
 	if (tx_json_depth(d, len) > TX_MAX_DEPTH) {
 		buf_addf(err, "JSON nested deeper than %d levels", TX_MAX_DEPTH);
-		return;
+		return -E2BIG;
 	}
 	if (tx_json_multiline(d, len)) {
 		buf_addf(err, "line %zu: invalid JSON", base +
 			 tx_json_error_line(d, len));
-		return;
+		return -EILSEQ;
 	}
 	tx_lines_init(&l, d, len);      /* JSONL: name the first bad line */
 	while (tx_lines_next(&l, &s, &n)) {
@@ -218,11 +218,12 @@ static void diagnose_json(const char *d, size_t len, size_t base,
 			continue;
 		if (tx_json_parse(s, n, &o)) {
 			buf_addf(err, "line %zu: invalid JSON", base + l.no);
-			return;
+			return -EILSEQ;
 		}
 		cJSON_Delete(o);
 	}
 	buf_adds(err, not_tx);
+	return -EILSEQ;
 }
 
 static size_t count_nl(const char *a, const char *b)
@@ -234,8 +235,8 @@ static size_t count_nl(const char *a, const char *b)
 	return n;
 }
 
-/* Why data is no transcript, in one line. */
-static void diagnose(const char *data, size_t len, struct buf *err)
+/* Why data is no transcript, in one line; -EILSEQ, or -E2BIG. */
+static int diagnose(const char *data, size_t len, struct buf *err)
 {
 	size_t i = skip_lead(data, len);
 	const char *d = data + i;
@@ -247,10 +248,11 @@ static void diagnose(const char *data, size_t len, struct buf *err)
 	else if (looks_binary(d, len))
 		buf_adds(err, "binary data, not a transcript");
 	else if (*d == '{' || *d == '[')
-		diagnose_json(d, len, (size_t)count_nl(data, d), err);
+		return diagnose_json(d, len, count_nl(data, d), err);
 	else
 		buf_adds(err, "text without speaker turns (lines starting "
 			 "\"User:\" and \"Assistant:\"), not a transcript");
+	return -EILSEQ;
 }
 
 typedef int (*reader_fn)(const char *, const char *, size_t, struct tx_set *,
@@ -274,8 +276,7 @@ int tx_read(const char *name, const char *data, size_t len,
 	if (format == TX_UNKNOWN)
 		format = tx_detect(data, len);
 	if (format == TX_UNKNOWN || (unsigned)format >= ARRAY_SIZE(readers)) {
-		diagnose(data, len, err);
-		return -EILSEQ;
+		return diagnose(data, len, err);
 	}
 	rc = readers[format](name ? name : "-", data, len, &set, err);
 	if (rc) {
