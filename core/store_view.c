@@ -12,7 +12,7 @@
 
 #define XCOLS "e.id, e.slug, e.t_start, e.t_end, e.project_id"
 
-enum extra { EX_NONE, EX_MEMORY, EX_PATH };
+enum extra { EX_NONE, EX_MEMORY, EX_PATH, EX_PROJECT };
 
 static char *col_dup(sqlite3_stmt *s, int i)
 {
@@ -67,6 +67,8 @@ static void fill_row(sqlite3_stmt *s, enum extra ex, struct store_xrow *r)
 		r->rooms = col_dup(s, 7);
 	} else if (ex == EX_PATH) {
 		r->path = col_dup(s, 5);
+	} else if (ex == EX_PROJECT) {
+		r->project = col_dup(s, 5);
 	}
 }
 
@@ -94,6 +96,7 @@ void store_xrow_release(struct store_xrow *r)
 	free(r->context);
 	free(r->rooms);
 	free(r->path);
+	free(r->project);
 	memset(r, 0, sizeof(*r));
 }
 
@@ -237,6 +240,13 @@ int store_view_memory(struct store *st, int64_t project_id,
 		    " ORDER BY CASE WHEN e.t_start > 0 THEN e.t_start ELSE"
 		    " 9223372036854775807 END, e.id", project_id, NULL, NULL,
 		    EX_MEMORY, out);
+}
+
+int store_view_pending(struct store *st, struct store_xrows *out)
+{
+	return rows(st, "SELECT " XCOLS ", p.name FROM exchanges e JOIN projects"
+		    " p ON p.id=e.project_id WHERE e.state=1 ORDER BY e.id", 0,
+		    NULL, NULL, EX_PROJECT, out);
 }
 
 int store_view_counts(struct store *st, struct store_view_counts *c)

@@ -24,6 +24,7 @@ struct store_xrow {
 	char *core, *context;
 	char *rooms;            /* "type/key, type/key" or "" */
 	char *path;             /* store_view_files only: the raw path */
+	char *project;          /* store_view_pending only: project name */
 };
 
 struct store_xrows {
@@ -77,6 +78,10 @@ int store_view_files(struct store *st, int64_t project_id,
  * (by t_start, then id), with core, context and rooms. */
 int store_view_memory(struct store *st, int64_t project_id,
 		      struct store_xrows *out);
+
+/* Exchanges waiting for the LLM distiller (state PENDING), with their
+ * project names, by id. */
+int store_view_pending(struct store *st, struct store_xrows *out);
 
 /* Totals for a status page. */
 struct store_view_counts {

@@ -1,0 +1,233 @@
+/* cache.c: the view's content caches, so that stat (which must know the
+ * exact size) and the reads after it render a file once.  Three small
+ * tables with least-recently-used replacement:
+ *   exchanges  the seven files of an exchange, by id
+ *   generated  README.md, status, MEMORY.md and query files, by a key
+ *   ftrees     the files/ tree of a project
+ * An entry made for an older generation (v->gen) is recomputed.  With
+ * --redact every file is masked here, once, before its size is known. */
+#include "common.h"
+#include "view_int.h"
+#include "content.h"
+#include "redact.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define NX 64
+#define NG 32
+#define NF 8
+
+struct xslot {
+	int64_t id, mtime;
+	uint64_t gen, used;
+	int valid;
+	struct buf f[FSX_N];
+};
+
+struct gslot {
+	char *key;
+	int64_t mtime;
+	uint64_t gen, used;
+	struct buf b;
+};
+
+struct fslot {
+	int64_t pid;
+	uint64_t gen, used;
+	int valid;
+	struct fs_ftree t;
+};
+
+struct fs_cache {
+	struct xslot x[NX];
+	struct gslot g[NG];
+	struct fslot f[NF];
+	uint64_t tick;
+};
+
+void fs_view_init(struct fs_view *v, struct store *st)
+{
+	memset(v, 0, sizeof(*v));
+	v->st = st;
+	v->gen = 1;
+	v->t0 = time(NULL);
+	v->cache = xcalloc(1, sizeof(*v->cache));
+}
+
+void fs_view_release(struct fs_view *v)
+{
+	struct fs_cache *c = v->cache;
+
+	if (!c)
+		return;
+	for (int i = 0; i < NX; i++)
+		for (int k = 0; k < FSX_N; k++)
+			buf_release(&c->x[i].f[k]);
+	for (int i = 0; i < NG; i++) {
+		free(c->g[i].key);
+		buf_release(&c->g[i].b);
+	}
+	for (int i = 0; i < NF; i++)
+		fs_ftree_release(&c->f[i].t);
+	free(c);
+	v->cache = NULL;
+}
+
+/* Masks b in place when the view redacts. */
+static int maybe_redact(struct fs_view *v, struct buf *b)
+{
+	struct buf out = BUF_INIT(b->max);
+	int rc;
+
+	if (!v->redact)
+		return 0;
+	rc = redact_text(buf_str(b), b->len, &out);
+	if (rc < 0) {
+		buf_release(&out);
+		return rc;
+	}
+	buf_release(b);
+	*b = out;
+	return 0;
+}
+
+int fs_cache_xfile(struct fs_view *v, int64_t xid, int idx,
+		   const struct buf **out, int64_t *mtime)
+{
+	struct fs_cache *c = v->cache;
+	struct xslot *s = NULL, *old = &c->x[0];
+	int rc = 0;
+
+	for (int i = 0; i < NX && !s; i++) {
+		if (c->x[i].valid && c->x[i].id == xid && c->x[i].gen == v->gen)
+			s = &c->x[i];
+		else if (c->x[i].used < old->used)
+			old = &c->x[i];
+	}
+	if (!s) {
+		s = old;
+		s->valid = 0;
+		for (int k = 0; k < FSX_N; k++) {
+			buf_release(&s->f[k]);
+			buf_init(&s->f[k], BUF_MAX_FILE);
+		}
+		rc = fs_content_exchange(v->st, xid, s->f, &s->mtime);
+		for (int k = 0; !rc && k < FSX_N; k++)
+			rc = maybe_redact(v, &s->f[k]);
+		if (rc)
+			return rc;
+		s->id = xid;
+		s->gen = v->gen;
+		s->valid = 1;
+	}
+	s->used = ++c->tick;
+	*out = &s->f[idx];
+	*mtime = s->mtime;
+	return 0;
+}
+
+static int render(struct fs_view *v, enum fs_what what, int64_t pid,
+		  const char *project, const char *qname, const char *qscope,
+		  struct buf *b, int64_t *mtime)
+{
+	int rc;
+
+	*mtime = time(NULL);
+	switch (what) {
+	case FSW_README:
+		*mtime = v->t0;
+		return fs_content_readme(v->live, v->inbox, v->only_project, b);
+	case FSW_STATUS:
+		rc = fs_content_status(v->st, b);
+		if (!rc && v->status_fn)
+			v->status_fn(v->status_ctx, b);
+		return rc;
+	case FSW_MEMORY:
+		rc = fs_content_memory(v->st, pid, project, b);
+		return rc;
+	case FSW_QUERY:
+		rc = fs_content_query(v->st, qname, qscope, b);
+		if (rc < 0) {
+			/* the store failed: still a file that says so */
+			buf_reset(b);
+			rc = buf_addf(b, "# error: %s\n", err_str(rc));
+		}
+		return rc;
+	default:
+		return -EINVAL;
+	}
+}
+
+int fs_cache_generated(struct fs_view *v, enum fs_what what, int64_t pid,
+		       const char *project, const char *qname,
+		       const char *qscope, const struct buf **out,
+		       int64_t *mtime)
+{
+	struct fs_cache *c = v->cache;
+	struct gslot *s = NULL, *old = &c->g[0];
+	struct buf key = BUF_INIT(BUF_MAX_SMALL);
+	int rc;
+
+	buf_addf(&key, "%d\t%lld\t%s\t%s", (int)what, (long long)pid,
+		 qname ? qname : "", qscope ? qscope : "");
+	for (int i = 0; i < NG && !s; i++) {
+		if (c->g[i].key && c->g[i].gen == v->gen &&
+		    !strcmp(c->g[i].key, buf_str(&key)))
+			s = &c->g[i];
+		else if (c->g[i].used < old->used)
+			old = &c->g[i];
+	}
+	if (!s) {
+		s = old;
+		free(s->key);
+		s->key = NULL;
+		buf_release(&s->b);
+		buf_init(&s->b, BUF_MAX_FILE);
+		rc = render(v, what, pid, project, qname, qscope, &s->b,
+			    &s->mtime);
+		if (!rc)
+			rc = maybe_redact(v, &s->b);
+		if (rc) {
+			buf_release(&key);
+			return rc;
+		}
+		s->key = buf_detach(&key);
+		s->gen = v->gen;
+	}
+	buf_release(&key);
+	s->used = ++c->tick;
+	*out = &s->b;
+	*mtime = s->mtime;
+	return 0;
+}
+
+int fs_cache_ftree(struct fs_view *v, int64_t pid, const struct fs_ftree **t)
+{
+	struct fs_cache *c = v->cache;
+	struct fslot *s = NULL, *old = &c->f[0];
+	int rc;
+
+	for (int i = 0; i < NF && !s; i++) {
+		if (c->f[i].valid && c->f[i].pid == pid && c->f[i].gen == v->gen)
+			s = &c->f[i];
+		else if (c->f[i].used < old->used)
+			old = &c->f[i];
+	}
+	if (!s) {
+		s = old;
+		fs_ftree_release(&s->t);
+		s->valid = 0;
+		rc = fs_ftree_build(v->st, pid, &s->t);
+		if (rc)
+			return rc;
+		s->pid = pid;
+		s->gen = v->gen;
+		s->valid = 1;
+	}
+	s->used = ++c->tick;
+	*t = &s->t;
+	return 0;
+}
