@@ -1,9 +1,11 @@
 /* distill_llm.c: what the LLM distiller asks and what it accepts back: the
  * prompt, the JSON schema sent through response_format, the request body,
  * the cache key, and the parsing and validation of a reply into the four
- * fields (files_touched excepted: that never comes from the LLM). */
+ * fields (files_touched excepted: that never comes from the LLM).  A
+ * secret the model copies is masked (core, labels) or dropped (context). */
 #include "common.h"
 #include "llm.h"
+#include "redact.h"
 
 #include <cJSON.h>
 #include <ctype.h>
@@ -404,6 +406,39 @@ static int check_core(const char *core, struct buf *why)
 	return 0;
 }
 
+/* Masks the secrets in *s (owned, replaced when any).  The count. */
+static int mask_secrets(char **s)
+{
+	struct buf out = BUF_INIT(BUF_MAX_TEXT);
+	int n = redact_text(*s, strlen(*s), &out);
+
+	if (n > 0) {
+		free(*s);
+		*s = buf_detach(&out);
+	}
+	buf_release(&out);
+	return n;
+}
+
+/* Secrets never reach the distilled layer (SPEC section 8). */
+static void scrub_fields(struct distill *d, const char *fallback)
+{
+	mask_secrets(&d->core);
+	if (mask_secrets(&d->context) > 0) {
+		free(d->context);
+		d->context = xstrdup(fallback ? fallback : "");
+	}
+	for (int i = 0; i < d->nrooms; i++) {
+		mask_secrets(&d->rooms[i].label);
+		if (mask_secrets(&d->rooms[i].key) > 0) {
+			char *k = norm_key(d->rooms[i].key);
+
+			free(d->rooms[i].key);
+			d->rooms[i].key = k;
+		}
+	}
+}
+
 int llm_parse_fields(const char *content, const char *verbatim,
 		     const char *fallback_context, struct distill *d,
 		     struct buf *why)
@@ -434,6 +469,7 @@ int llm_parse_fields(const char *content, const char *verbatim,
 		d->core = core;
 		core = NULL;
 		d->context = pick_context(ctx, verbatim, fallback_context);
+		scrub_fields(d, fallback_context);
 	} else {
 		distill_release(d);
 		d->distiller = "llm";

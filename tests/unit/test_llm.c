@@ -96,6 +96,28 @@ static void test_parse_context(void)
 	buf_release(&why);
 }
 
+static void test_parse_secrets(void)
+{
+	struct buf why = BUF_INIT(BUF_MAX_SMALL);
+	struct distill d;
+	const char *v = "user: set OPENAI_API_KEY=sk-abcdefghijklmnopqrstuvwx123 in"
+		" the env\n\nassistant: done, exported it in .envrc";
+	const char *c = "{\"exchange_core\": \"Exported sk-abcdefghijklmnopqrstuvwx123"
+		" in .envrc.\", \"specific_context\": \"sk-abcdefghijklmnopqrstuvwx123\","
+		" \"room_assignments\": [{\"room_type\": \"concept\", \"room_key\":"
+		" \"sk-abcdefghijklmnopqrstuvwx123\", \"room_label\": \"key"
+		" sk-abcdefghijklmnopqrstuvwx123\", \"relevance\": 1}]}";
+
+	T_EQ(llm_parse_fields(c, v, "heuristic ctx", &d, &why), 0);
+	T_CHECK(strstr(d.core, "sk-abc") == NULL);
+	T_CONTAINS(d.core, "[REDACTED]");
+	T_STREQ(d.context, "heuristic ctx");
+	T_CHECK(strstr(d.rooms[0].key, "sk-abc") == NULL);
+	T_CHECK(strstr(d.rooms[0].label, "sk-abc") == NULL);
+	distill_release(&d);
+	buf_release(&why);
+}
+
 static void test_parse_bad(void)
 {
 	static const char *const bad[] = {
@@ -736,7 +758,8 @@ static void test_refused_then_redistill(void)
 	store_close(&st);
 }
 
-T_MAIN(test_parse_good, test_parse_context, test_parse_bad,
+T_MAIN(test_parse_good, test_parse_context, test_parse_secrets,
+       test_parse_bad,
        test_reply_content, test_request_body, test_config,
        test_distiller_choice, test_scrub, test_run_behaviours, test_run_huge,
        test_run_parallel, test_refused_then_redistill)
