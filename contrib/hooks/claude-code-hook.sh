@@ -5,9 +5,9 @@
 # Claude Code writes the hook payload as JSON on stdin; we use session_id,
 # transcript_path, cwd and hook_event_name.  The transcript goes to
 #   - the inbox of a running mount ($RECALLFS_INBOX, else ~/recallfs/inbox
-#     when ~/recallfs is a mount point), as inbox/<project>/<session>-....jsonl,
-#     copied from a private snapshot of whole lines so the inbox, which
-#     ingests on close, never sees a half-written transcript;
+#     when ~/recallfs is a mount point), as inbox/<project>/<session>-....jsonl:
+#     a private snapshot of the whole lines, copied under a hidden name and
+#     renamed, so the inbox never ingests a half-written transcript;
 #   - else `recallfs ingest --project P TRANSCRIPT`, in the background.
 # project = basename of cwd made safe, as recallfs itself names projects.
 #
@@ -155,13 +155,16 @@ inbox=$(find_inbox)
 if [ -n "$inbox" ]; then
 	dir=$inbox/$project
 	name=$sid-$(date +%Y%m%dT%H%M%S)-$$.jsonl
+	# a hidden name is not ingested until renamed: even a copy cut short
+	# (the agent killed us) is never ingested
 	if { [ -d "$dir" ] || mkdir "$dir" 2>/dev/null; } &&
-		cp "$snap" "$dir/$name" 2>/dev/null; then
+		cp "$snap" "$dir/.$name.part" 2>/dev/null &&
+		mv -f "$dir/.$name.part" "$dir/$name" 2>/dev/null; then
 		log "$ev $sid: copied to $dir/$name"
 		rm -rf "$tmpd"
 		exit 0
 	fi
-	rm -f "$dir/$name" 2>/dev/null
+	rm -f "$dir/.$name.part" 2>/dev/null
 	log "$ev $sid: cannot write into $dir; ingesting directly"
 fi
 

@@ -122,6 +122,7 @@ out=$(RECALLFS_INBOX=$TMP/inbox "$FEED" 2>&1)
 check_contains "fed through the inbox" "$out" "1 fed"
 check_contains "says inbox" "$out" "(inbox $TMP/inbox)"
 check "copy in the inbox" cmp -s "$proj/s-two.jsonl" "$TMP/inbox/s-two.jsonl"
+check_eq "no hidden part left" "$(ls -A "$TMP/inbox" | grep -c '^\.')" 0
 check_eq "no ingest call with an inbox" "$(calls)" "$n"
 touch "$proj/s-two.jsonl"; old "$proj/s-two.jsonl"
 "$FEED" --inbox "$TMP/inbox" --project shop >/dev/null 2>&1

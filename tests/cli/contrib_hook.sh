@@ -32,6 +32,7 @@ check "hook is quick (${ms} ms)" test "$ms" -lt 2000
 copies=("$TMP/inbox/My App"/sess-1-*.jsonl)
 check_eq "one copy in inbox/My App/" "${#copies[@]}" 1
 check "the copy is the transcript" cmp -s "$tr" "${copies[0]}"
+check_eq "no hidden part left" "$(ls -A "$TMP/inbox/My App" | grep -c '^\.')" 0
 check_eq "nothing ingested directly" "$(nexch)" none
 check_contains "logged" "$(cat "$XDG_STATE_HOME/recallfs/hook.log")" "Stop sess-1: copied to $TMP/inbox/My App/"
 
