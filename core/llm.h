@@ -138,7 +138,8 @@ int llm_parse_fields(const char *content, const char *verbatim,
 /* Which exchanges a run takes (bits). */
 #define LLM_SEL_PENDING 1       /* state STORE_PENDING */
 #define LLM_SEL_FAILED 2        /* state STORE_FAILED */
-#define LLM_SEL_HEURISTIC 4     /* state DONE with distiller heuristic */
+#define LLM_SEL_HEURISTIC 4     /* state DONE with distiller heuristic
+                                   (`redistill --all`) */
 
 struct llm_report {
 	size_t selected;        /* exchanges taken */

@@ -321,7 +321,6 @@ static void job_wait(struct run *r, struct job *j, long delay)
 	r->rep->retries++;
 }
 
-
 static void job_done(struct run *r, struct job *j, CURLcode cc)
 {
 	struct buf why = BUF_INIT(BUF_MAX_SMALL);
