@@ -183,7 +183,7 @@ enum tx_format tx_detect(const char *data, size_t len)
 	if (f == TX_UNKNOWN && *d == '{' && !first_ok && !memchr(d, '\n', len))
 		f = memmem(d, len, "\"sessionId\"", 11) ? TX_CLAUDE :
 			memmem(d, len, "\"payload\"", 9) ? TX_CODEX :
-			TX_UNKNOWN;   /* one cut-short line: the reader says so */
+			TX_UNKNOWN;   /* one cut-short line: reader says so */
 	if (f == TX_UNKNOWN && text_has_turns(d, len))
 		f = TX_TEXT;
 	return f;
@@ -204,7 +204,8 @@ static int diagnose_json(const char *d, size_t len, size_t base,
 	cJSON *o;
 
 	if (tx_json_depth(d, len) > TX_MAX_DEPTH) {
-		buf_addf(err, "JSON nested deeper than %d levels", TX_MAX_DEPTH);
+		buf_addf(err, "JSON nested deeper than %d levels",
+			 TX_MAX_DEPTH);
 		return -E2BIG;
 	}
 	if (tx_json_multiline(d, len)) {

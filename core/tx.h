@@ -36,8 +36,9 @@ enum tx_format { TX_UNKNOWN, TX_CLAUDE, TX_CODEX, TX_CHAT, TX_TEXT };
 struct tx_msg {
 	enum tx_role role;
 	char *text;          /* human-visible text, owned, never NULL */
-	char *tools;         /* tool calls in brief, one per line, owned or NULL:
-	                        "Bash: make test", "Edit: core/buf.c" */
+	char *tools;         /* tool calls in brief, one per line, owned or
+	                        NULL: "Bash: make test", "Edit: core/buf.c",
+	                        "error: <first line of a failed result>" */
 	char *source_id;     /* uuid / message id / dia_id, owned or NULL */
 	int64_t time;        /* unix seconds, 0 when unknown */
 	struct strv paths;   /* exact file paths from tool inputs */
@@ -46,7 +47,7 @@ struct tx_msg {
 
 struct tx_conv {
 	char *id;            /* session / conversation id, owned, never NULL */
-	char *parent;        /* parent session id (subagent, sidechain) or NULL */
+	char *parent;        /* parent session id (subagent, sidechain), NULL */
 	char *project;       /* project name the transcript suggests, or NULL */
 	char *title;         /* session title if the format has one, or NULL */
 	char *cwd;           /* working directory if known, or NULL */
@@ -58,8 +59,8 @@ struct tx_set {
 	enum tx_format format;
 	struct tx_conv *conv;
 	size_t n, cap;
-	size_t bad_line;     /* 0, or the line number of a truncated LAST line
-	                        of a JSONL file that was skipped (see tx_read) */
+	size_t bad_line;     /* 0, or the number of a truncated LAST line of
+	                        a JSONL file, skipped (see tx_read) */
 };
 
 #define TX_SET_INIT { TX_UNKNOWN, NULL, 0, 0, 0 }

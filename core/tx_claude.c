@@ -27,7 +27,7 @@ struct ent {
 	int64_t time;
 	enum ent_kind kind;
 	unsigned side : 1;
-	struct tx_msg m;         /* text, tools, paths of a human/assistant line */
+	struct tx_msg m;         /* text, tools, paths (human or assistant) */
 	struct strv use_ids;     /* tool_use ids of an assistant line */
 	struct strv err_ids;     /* failed tool results: tool_use_id ... */
 	struct strv err_text;    /* ... and its text */
@@ -93,7 +93,8 @@ static void tag_content(const char *s, const char *tag, struct buf *b)
  * arguments to ("/review the login flow"): that keeps "/name args". */
 static void slash_command(struct buf *text)
 {
-	struct buf name = BUF_INIT(BUF_MAX_SMALL), args = BUF_INIT(BUF_MAX_FILE);
+	struct buf name = BUF_INIT(BUF_MAX_SMALL);
+	struct buf args = BUF_INIT(BUF_MAX_FILE);
 
 	tag_content(buf_str(text), "command-name", &name);
 	tag_content(buf_str(text), "command-args", &args);
@@ -172,7 +173,8 @@ static void read_user(struct ent *e, const cJSON *o, const cJSON *msg)
 			buf_release(&r);
 		}
 	}
-	if (!tx_json_true(o, "isMeta") && !tx_json_true(o, "isCompactSummary") &&
+	if (!tx_json_true(o, "isMeta") &&
+	    !tx_json_true(o, "isCompactSummary") &&
 	    !tx_json_true(o, "isVisibleInTranscriptOnly") && text.len) {
 		tx_strip_tags(&text, context_tags, ARRAY_SIZE(context_tags));
 		tx_buf_trim(&text);
@@ -195,7 +197,8 @@ static const char *brief_key(const char *name)
 	static const char *const map[][2] = {
 		{ "Bash", "command" }, { "Read", "file_path" },
 		{ "Write", "file_path" }, { "Edit", "file_path" },
-		{ "MultiEdit", "file_path" }, { "NotebookEdit", "notebook_path" },
+		{ "MultiEdit", "file_path" },
+		{ "NotebookEdit", "notebook_path" },
 		{ "NotebookRead", "notebook_path" }, { "Glob", "pattern" },
 		{ "Grep", "pattern" }, { "LS", "path" }, { "WebFetch", "url" },
 		{ "WebSearch", "query" }, { "Task", "description" },
@@ -413,7 +416,7 @@ struct build {
 	struct tx_set *set;
 	size_t *conv_of;         /* entry -> conversation, or NONE */
 	enum conv_kind *kind;    /* per conversation */
-	struct strv keys;        /* per conversation: "agent-X", "sidechain-U" */
+	struct strv keys;        /* per conversation: agent-X, sidechain-U */
 	size_t kcap;
 	size_t main;             /* the main conversation, or NONE */
 	struct tx_map plies;     /* "conv:message.id" -> ply */
@@ -455,7 +458,8 @@ static size_t conv_for(struct build *b, size_t j, int agent_file)
 
 	if (agent_file || !e->side) {
 		if (b->main == NONE)
-			b->main = new_conv(b, agent_file ? C_AGENT : C_MAIN, "");
+			b->main = new_conv(b, agent_file ? C_AGENT : C_MAIN,
+					   "");
 		return b->conv_of[j] = b->main;
 	}
 	if (p != NONE && b->r->e[p].side && b->conv_of[p] != NONE)
@@ -475,10 +479,12 @@ static void add_errors(struct build *b, const struct ent *e)
 	for (size_t i = 0; i < e->err_ids.n; i++) {
 		size_t ref;
 
-		if (tx_map_get(&b->tools, e->err_ids.v[i], &ref))
-			tx_msg_add_error(&b->set->conv[ref >> 32].msg[ref &
-								       0xffffffffu],
-					 e->err_text.v[i]);
+		struct tx_conv *c;
+
+		if (!tx_map_get(&b->tools, e->err_ids.v[i], &ref))
+			continue;
+		c = &b->set->conv[ref >> 32];
+		tx_msg_add_error(&c->msg[ref & 0xffffffffu], e->err_text.v[i]);
 	}
 }
 
@@ -645,8 +651,9 @@ static void name_convs(struct build *b, const char *name)
 			name_agent(b, c, name);
 		} else if (b->kind[i] == C_MAIN) {
 			tx_set_str(&c->id, main_id);
-			tx_set_str(&c->title, r->custom_title ? r->custom_title :
-				   r->ai_title ? r->ai_title : r->summary);
+			tx_set_str(&c->title, r->custom_title ?
+				   r->custom_title : r->ai_title ? r->ai_title :
+				   r->summary);
 		} else {
 			buf_addf(&id, "%s/%s", main_id, b->keys.v[i]);
 			tx_set_str(&c->id, buf_str(&id));

@@ -25,7 +25,8 @@ static int speaker(const char *s, size_t n, size_t *i)
 	for (size_t k = 0; k < ARRAY_SIZE(speakers); k++) {
 		size_t wl = strlen(speakers[k].word);
 
-		if (n - *i >= wl && !strncasecmp(s + *i, speakers[k].word, wl) &&
+		if (n - *i >= wl &&
+		    !strncasecmp(s + *i, speakers[k].word, wl) &&
 		    (n - *i == wl || !isalnum((unsigned char)s[*i + wl]))) {
 			*i += wl;
 			return speakers[k].role;

@@ -30,7 +30,7 @@ static void test_detect(void)
 		  TX_UNKNOWN },
 		{ "[1, 2, 3]", TX_UNKNOWN },
 		{ "[]", TX_UNKNOWN },
-		{ "{\"query\":\"q\",\"project\":\"p\",\"relevant\":[\"D1:2\"]}\n",
+		{ "{\"query\":\"q\",\"project\":\"p\",\"relevant\":[]}\n",
 		  TX_UNKNOWN },
 		{ "MIT License\n\nCopyright (c) 2026 Someone\n\nPermission is "
 		  "hereby granted, free of charge, to any person obtaining a "
@@ -85,14 +85,15 @@ static void test_refused(void)
 	refused("MIT License\n\nPermission is hereby granted\n", (size_t)-1,
 		"text without speaker turns (lines starting \"User:\" and "
 		"\"Assistant:\"), not a transcript");
-	refused("{\"hello\": \"world\"}\n", (size_t)-1, "JSON but not a transcript: "
-		"expected Claude Code or Codex JSONL, or chat messages (objects "
-		"with \"role\" and \"content\", or {\"messages\": [...]})");
+	refused("{\"hello\": \"world\"}\n", (size_t)-1, "JSON but not a "
+		"transcript: expected Claude Code or Codex JSONL, or chat "
+		"messages (objects with \"role\" and \"content\", or "
+		"{\"messages\": [...]})");
 	refused("{\"a\":1}\n{\"a\":\n", (size_t)-1, "line 2: invalid JSON");
-	refused("\n\n{\n \"messages\": [\n  {\"role\": \"user\",}\n ]\n}\n", (size_t)-1,
-		"line 5: invalid JSON");
-	refused("[{\"role\": \"user\", \"content\": \"x\"},\n{\"role\"", (size_t)-1,
-		"line 2: invalid JSON");
+	refused("\n\n{\n \"messages\": [\n  {\"role\": \"user\",}\n ]\n}\n",
+		(size_t)-1, "line 5: invalid JSON");
+	refused("[{\"role\": \"user\", \"content\": \"x\"},\n{\"role\"",
+		(size_t)-1, "line 2: invalid JSON");
 }
 
 static void test_forced_format(void)

@@ -25,7 +25,8 @@ static void user(struct buf *b, const char *uuid, const char *parent,
 {
 	struct buf r = BUF_INIT(BUF_MAX_SMALL);
 
-	buf_addf(&r, "\"message\":{\"role\":\"user\",\"content\":\"%s\"}", text);
+	buf_addf(&r, "\"message\":{\"role\":\"user\",\"content\":\"%s\"}",
+		 text);
 	line(b, "user", uuid, parent, r.p);
 	buf_release(&r);
 }
@@ -42,6 +43,7 @@ static void asst(struct buf *b, const char *uuid, const char *parent,
 }
 
 #define TEXT(t) "{\"type\":\"text\",\"text\":\"" t "\"}"
+#define THINK "{\"type\":\"thinking\",\"thinking\":\"hmm\"}"
 
 static void test_fixture_session(void)
 {
@@ -105,10 +107,10 @@ static void test_group_by_message_id(void)
 
 	user(&b, "u1", NULL, "Please tidy the Makefile targets");
 	asst(&b, "a1", "u1", "m1", TEXT("First part."));
-	asst(&b, "a2", "a1", "m1", "{\"type\":\"thinking\",\"thinking\":\"x\"}");
+	asst(&b, "a2", "a1", "m1", THINK);
 	asst(&b, "a3", "a2", "m1", TEXT("Second part."));
 	asst(&b, "a4", "a3", "m2", TEXT("A new response."));
-	asst(&b, "a5", "a4", "m3", "{\"type\":\"thinking\",\"thinking\":\"y\"}");
+	asst(&b, "a5", "a4", "m3", THINK);
 	T_EQ(tx_str("g.jsonl", b.p, &s, NULL), 0);
 	T_EQ(s.n, 1);
 	if (s.n == 1) {
@@ -383,7 +385,8 @@ static void test_truncated_last_line(void)
 	buf_adds(&b, "{\"type\":\"user\",\"uuid\":\"u2\",\"parentUuid\":\"a");
 	T_EQ(tx_str("tr.jsonl", b.p, &s, &err), 0);
 	T_EQ(s.bad_line, 3);
-	T_STREQ(err.p, "line 3: truncated JSON (the lines before it were read)");
+	T_STREQ(err.p, "line 3: truncated JSON (the lines before it were "
+		"read)");
 	T_EQ(s.n ? s.conv[0].nmsg : 0, 2);
 	tx_set_release(&s);
 
