@@ -6,6 +6,7 @@
  * its words are not repeated in the core.  Also files_touched assembly,
  * room type names and distill_release.
  *
+ * Stop words and weak words ("let", "now", "check") are never copied.
  * Everything is copied: a word of the core is a word of the exchange with
  * its edge punctuation removed; only ". " and "?" are added between parts. */
 #include "common.h"
@@ -18,8 +19,8 @@
 
 #include "files.h"
 
-#define CORE_BUDGET 30          /* tokens of exchange_core */
-#define PART_BUDGET 14          /* request and outcome, before extras */
+#define CORE_BUDGET 34          /* tokens of exchange_core */
+#define PART_BUDGET 15          /* request and outcome, before extras */
 
 struct chooser {
 	const struct dtext *t;
@@ -68,7 +69,7 @@ static int take(struct chooser *ch, size_t k, int budget)
 			twice = ch->t->w[ch->cand[j]].n == w->n &&
 				!strncasecmp(ch->t->w[ch->cand[j]].p, w->p,
 					     w->n);
-		if (w->sal > 0 && !twice && !dup_of_chosen(ch, w) &&
+		if (w->sal >= 0.5 && !twice && !dup_of_chosen(ch, w) &&
 		    !distill_has_word(ch->context, w->p, w->n))
 			ch->cand[n++] = i;
 	}

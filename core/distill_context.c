@@ -85,12 +85,13 @@ static int glued_unit(const struct dword *w)
 
 static int clause_end(const struct dword *w)
 {
-	char c = w->p[w->n];
+	const char *q = w->p + w->n;
 
-	return c == ',' || c == ';' || c == ':' || c == ')' || c == '(' ||
-		c == '"' || c == '`' ||
-		(c == '.' && (!w->p[w->n + 1] ||
-			      isspace((unsigned char)w->p[w->n + 1])));
+	while (*q == '*')
+		q++;
+	if (*q == '.')
+		return !q[1] || isspace((unsigned char)q[1]);
+	return *q && strchr(",;:()\"`", *q);
 }
 
 static int secret_in(const struct dtext *t, size_t a, size_t b)
@@ -169,6 +170,14 @@ static int line_number(const struct dword *w)
 	return c && c + 1 < w->p + w->n && isdigit((unsigned char)c[1]);
 }
 
+static int all_caps(const struct dword *w)
+{
+	for (size_t i = 0; i < w->n; i++)
+		if (islower((unsigned char)w->p[i]))
+			return 0;
+	return 1;
+}
+
 /* The best candidate anchored on word i, if any. */
 static int candidate(const struct dtext *t, size_t i, struct cand *c)
 {
@@ -180,7 +189,8 @@ static int candidate(const struct dtext *t, size_t i, struct cand *c)
 		return 0;
 	if (es) {
 		window(t, i, es == 2 ? 1 : 2, 6, c);
-		c->score = 2.0 + (window_specific(t, c) ? 1.5 + es * 0.3 : 0) +
+		c->score = (window_specific(t, c) ? 3.5 + es * 0.3 :
+			    c->b > c->a ? 1.4 : 1.0) +
 			(src == DSRC_USER || src == DSRC_TOOL ? 0.5 : 0);
 		return 1;
 	}
@@ -194,7 +204,7 @@ static int candidate(const struct dtext *t, size_t i, struct cand *c)
 						     ARRAY_SIZE(units)));
 
 		window(t, i, 1, unit && !glued_unit(w) ? 1 : 0, c);
-		c->score = unit ? 3.0 : 1.8;
+		c->score = unit ? 3.0 : c->b > c->a || w->n > 2 ? 1.8 : 0.8;
 		return 1;
 	}
 	if (w->flags & DW_PATH) {
@@ -207,7 +217,8 @@ static int candidate(const struct dtext *t, size_t i, struct cand *c)
 
 		window(t, i, 0, 0, c);
 		c->score = 2.2 + 0.3 * (tf > 4 ? 3 : tf ? tf - 1 : 0) +
-			(src == DSRC_USER ? 0.3 : 0);
+			(src == DSRC_USER ? 0.3 : 0) -
+			(all_caps(w) ? 0.6 : 0);
 		return 1;
 	}
 	if (w->flags & DW_CAP && !(w->flags & (DW_STOP | DW_WEAK))) {
@@ -255,10 +266,17 @@ static char *copy_span(const struct dtext *t, const struct cand *c)
 
 		buf_reset(&b);
 		for (; p < e; p++) {
-			if (isspace((unsigned char)*p)) {
+			size_t k = distill_tag_len(p, (size_t)(e - p));
+
+			if (isspace((unsigned char)*p) || k) {
+				p += k ? k - 1 : 0;
 				sp = 1;
 				continue;
 			}
+			if (*p == '`' || (*p == '*' && (p[1] == '*' ||
+							(p > t->w[c->a].p &&
+							 p[-1] == '*'))))
+				continue;   /* markdown code and bold marks */
 			if (sp)
 				buf_addc(&b, ' ');
 			sp = 0;

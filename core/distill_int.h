@@ -60,6 +60,9 @@ struct dtext {
 /* Cuts the plies of in into words and sentences and scores them. */
 void distill_text_build(const struct distill_input *in, struct dtext *t);
 void distill_text_release(struct dtext *t);
+/* Length of an XML-like tag at p ("<tool_use_error>", "</b>"), or 0:
+ * tags separate words and are never copied. */
+size_t distill_tag_len(const char *p, size_t n);
 /* 1 if w's words start with the word s (case-insensitive). */
 int distill_word_is(const struct dword *w, const char *s);
 

@@ -20,12 +20,13 @@
 char *distill_room_key(const char *s, size_t n)
 {
 	struct buf b = BUF_INIT(ROOM_KEY_MAX + 8);
+	int camel = n && islower((unsigned char)s[0]);  /* retryTimeout */
 
 	for (size_t i = 0; i < n && b.len < ROOM_KEY_MAX; i++) {
 		unsigned char c = (unsigned char)s[i];
 		char o = '_';
 
-		if (isupper(c) && i && islower((unsigned char)s[i - 1]) &&
+		if (camel && isupper(c) && i && islower((unsigned char)s[i - 1]) &&
 		    b.len && b.p[b.len - 1] != '_')
 			buf_addc(&b, '_');
 		if (isalnum(c) || c == '.' || c == '/' || c == '-' || c == '_')
@@ -112,17 +113,19 @@ static int edited(const struct distill_input *in, const char *base)
 static void file_room(const struct distill_input *in, struct distill *d)
 {
 	size_t best = 0;
-	double top = -1;
+	double top = -100;
 
 	for (size_t i = 0; i < d->files.n; i++) {
 		const char *base = basename_of(d->files.v[i]);
 		double s = (double)count_in(in->verbatim, base, 20) +
 			(edited(in, base) ? 10 : 0);
 
+		if (!strchr(base, '.') || base[0] == '.')
+			s -= 20;        /* a directory or a dot file */
 		if (s > top)
 			top = s, best = i;
 	}
-	if (top < 0)
+	if (top < -10)
 		return;
 	const char *path = d->files.v[best], *base = basename_of(path);
 

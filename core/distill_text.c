@@ -23,11 +23,17 @@ static int trail_punct(unsigned char c)
 	return c && strchr("\"')]}>*`,;:!?.|(", c);
 }
 
+/* ASCII letters and digits, and UTF-8 characters that are likely letters:
+ * not U+0080-00BF, not the U+2000-2FFF punctuation and symbol blocks
+ * (lead byte 0xE2: dashes, arrows, bullets), not 4-byte ones (emoji). */
 static int has_alnum(const char *p, size_t n)
 {
-	for (size_t i = 0; i < n; i++)
-		if (isalnum((unsigned char)p[i]) || (unsigned char)p[i] >= 0x80)
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)p[i];
+
+		if (isalnum(c) || (c >= 0xc3 && c < 0xf0 && c != 0xe2))
 			return 1;
+	}
 	return 0;
 }
 
@@ -70,7 +76,7 @@ static int identifier(const char *p, size_t n, const char *raw_end)
 	}
 	if (has_sub(p, n, "::") || has_sub(p, n, "->"))
 		return 1;
-	return up >= 3 && up == alpha && n >= 3;
+	return up >= 5 && up == alpha;  /* ETIMEDOUT; not API, HTTP, JSON */
 }
 
 /* Has a '/' between alphanumerics, or ends in ".ext" (1-5 letters). */
@@ -176,6 +182,36 @@ static int markup_line(const char *p, size_t n, int *in_code)
 	return 1;
 }
 
+size_t distill_tag_len(const char *p, size_t n)
+{
+	size_t i = 1;
+
+	if (n < 3 || p[0] != '<')
+		return 0;
+	if (p[i] == '/')
+		i++;
+	if (i >= n || !isalpha((unsigned char)p[i]))
+		return 0;
+	while (i < n && (isalnum((unsigned char)p[i]) || p[i] == '_' ||
+			 p[i] == '-'))
+		i++;
+	return i < n && p[i] == '>' ? i + 1 : 0;
+}
+
+/* Spaces and tags separate words. */
+static size_t gap(const char *p, size_t n)
+{
+	size_t i = 0, k;
+
+	for (;;) {
+		while (i < n && isspace((unsigned char)p[i]))
+			i++;
+		if (!(k = distill_tag_len(p + i, n - i)))
+			return i;
+		i += k;
+	}
+}
+
 static void add_line(struct dtext *t, const char *p, size_t n, enum dsrc src,
 		     unsigned code)
 {
@@ -185,12 +221,12 @@ static void add_line(struct dtext *t, const char *p, size_t n, enum dsrc src,
 		size_t a, rn;
 		char last;
 
-		while (i < n && isspace((unsigned char)p[i]))
-			i++;
+		i += gap(p + i, n - i);
 		if (i >= n)
 			break;
 		a = i;
-		while (i < n && !isspace((unsigned char)p[i]))
+		while (i < n && !isspace((unsigned char)p[i]) &&
+		       !distill_tag_len(p + i, n - i))
 			i++;
 		rn = i - a;
 		push_word(t, p + a, rn, code | (t->nw == w0 ? DW_FIRST : 0));
@@ -278,7 +314,7 @@ static double salience(const struct dtext *t, const struct dword *w)
 	if (w->n >= 7)
 		s += 0.2;
 	tf = words_count_get(&t->tf, w->p, w->n);
-	if (tf > 1)
+	if (tf > 1 && !(w->flags & DW_WEAK))
 		s += 0.3 * (tf > 4 ? 3 : tf - 1);
 	if (w->flags & DW_CODE)
 		s *= 0.5;

@@ -59,7 +59,7 @@ static int subcommand(const char *w, size_t n)
 	if (!n || !isalpha((unsigned char)w[0]) || n > 24)
 		return 0;
 	for (size_t i = 0; i < n; i++)
-		if (!isalnum((unsigned char)w[i]) && !strchr("-_:", w[i]))
+		if (!isalnum((unsigned char)w[i]) && !strchr("-_:.", w[i]))
 			return 0;
 	return 1;
 }

@@ -11,7 +11,13 @@
  *    idioms "console.log" and "process.env".
  *  - A Windows drive letter is kept ("C:\a\b.py" -> "C:/a/b.py").
  *  - A name made only of dots and dashes before the extension ("...md") is
- *    dropped; a dot file such as ".env" is kept. */
+ *    dropped, and so is a bare extension (".tsx files"), except ".env".
+ *  - Globs are not files: nothing starts right after a '*' ("*.js").
+ *  - "/name.ext" (one component under the root) is taken as "name.ext".
+ *  - Duplicates are found ignoring case ("Package.json" at a sentence
+ *    start is package.json); the first spelling is kept.
+ *  - A bare "<library>.js" naming a well-known library (Node.js, Next.js,
+ *    xterm.js ...) is not a file. */
 #include "common.h"
 #include "files.h"
 
@@ -33,7 +39,7 @@
 	"tsv|gradle|tf|diff|patch|log"
 
 static const char path_re[] =
-	"(?<![\\w./\\\\~-])"
+	"(?<![\\w./\\\\~*-])"
 	"(?:[A-Za-z]:[/\\\\])?"
 	"(?:[\\w.~-]*+[/\\\\])*+"
 	"[\\w.-]*\\.(?:" EXTS ")"
@@ -90,32 +96,69 @@ void files_cleanup(void)
 
 static int idiom(const char *s)
 {
-	return !strcasecmp(s, "console.log") || !strcasecmp(s, "process.env");
+	static const char *const lib[] = {
+		"node", "next", "vue", "react", "nuxt", "three", "chart",
+		"express", "nest", "ember", "backbone", "angular", "d3", "p5",
+		"moment", "xterm", "alpine", "solid", "deno", "preact", "ember",
+		"knockout", "socket.io", "anime", "leaflet", "pixi", "babylon",
+		"video", "highlight", "marked", "day", "hammer", "lodash",
+	};
+	size_t n = strlen(s);
+
+	if (!strcasecmp(s, "console.log") || !strcasecmp(s, "process.env"))
+		return 1;
+	if (n < 4 || strcasecmp(s + n - 3, ".js") || strchr(s, '/'))
+		return 0;
+	for (size_t i = 0; i < ARRAY_SIZE(lib); i++)
+		if (strlen(lib[i]) == n - 3 && !strncasecmp(s, lib[i], n - 3))
+			return 1;
+	return 0;
+}
+
+static int has_ci(const struct strv *sv, const char *s)
+{
+	for (size_t i = 0; i < sv->n; i++)
+		if (!strcasecmp(sv->v[i], s))
+			return 1;
+	return 0;
+}
+
+/* A regular-expression hit that is not a file name (see the top). */
+static int not_a_name(const char *s)
+{
+	const char *base = strrchr(s, '/'), *dot;
+	int named = 0;
+
+	base = base ? base + 1 : s;
+	dot = strrchr(base, '.');
+	if (!dot)
+		return 0;
+	for (const char *q = base; q < dot; q++)
+		if (*q != '.' && *q != '-')
+			named = 1;
+	if (!named && (dot != base || strcasecmp(dot, ".env")))
+		return 1;
+	return idiom(s);
 }
 
 /* Normalises p[0..n) (backslashes to '/', no leading "./") and appends it
- * unless it is already there or has no name before the extension. */
-static void add_path(const char *p, size_t n, struct strv *out)
+ * unless it is already there; exact = 0 also filters not_a_name(). */
+static void add_path(const char *p, size_t n, struct strv *out, int exact)
 {
 	char *s;
-	const char *base, *dot;
-	int named = 0;
 
 	while (n >= 2 && (p[0] == '.' && (p[1] == '/' || p[1] == '\\')))
 		p += 2, n -= 2;
+	if (!exact && n > 1 && (p[0] == '/' || p[0] == '\\') &&
+	    !memchr(p + 1, '/', n - 1) && !memchr(p + 1, '\\', n - 1))
+		p++, n--;
 	if (!n || out->n >= FILES_MAX)
 		return;
 	s = xstrndup(p, n);
 	for (char *q = s; *q; q++)
 		if (*q == '\\')
 			*q = '/';
-	base = strrchr(s, '/');
-	base = base ? base + 1 : s;
-	dot = strrchr(base, '.');
-	for (const char *q = base; dot && q < dot; q++)
-		if (*q != '.' && *q != '-')
-			named = 1;
-	if ((!dot || named || dot == base) && !idiom(s) && !strv_has(out, s))
+	if ((exact || !not_a_name(s)) && !has_ci(out, s))
 		strv_push_owned(out, s);
 	else
 		free(s);
@@ -124,7 +167,7 @@ static void add_path(const char *p, size_t n, struct strv *out)
 void files_add_exact(const char *path, struct strv *out)
 {
 	if (path)
-		add_path(path, strlen(path), out);
+		add_path(path, strlen(path), out, 1);
 }
 
 struct span { size_t a, b; };
@@ -174,7 +217,7 @@ static void scan_range(const struct scan *s, size_t a, size_t b,
 		PCRE2_SIZE *ov = pcre2_get_ovector_pointer(s->md);
 
 		if (!in_spans(s->urls, s->nurls, ov[0], ov[1]))
-			add_path(s->text + ov[0], ov[1] - ov[0], out);
+			add_path(s->text + ov[0], ov[1] - ov[0], out, 0);
 		a = ov[1] > ov[0] ? ov[1] : ov[0] + 1;
 	}
 }

@@ -55,6 +55,8 @@ static void test_normalise(void)
 	T_STREQ(ext("src\\win\\app.cs"), "src/win/app.cs");
 	T_STREQ(ext("C:\\Users\\me\\tool.py"), "C:/Users/me/tool.py");
 	T_STREQ(ext("././a.js"), "a.js");
+	T_STREQ(ext("Package.json then package.json"), "Package.json");
+	T_STREQ(ext("root /mix.exs and /etc/app.conf"), "mix.exs|/etc/app.conf");
 }
 
 static void test_negatives(void)
@@ -69,6 +71,12 @@ static void test_negatives(void)
 	T_STREQ(ext("...md and --.py"), "");
 	T_STREQ(ext("mid-word: notafile.cpython and x.pyc"), "");
 	T_STREQ(ext(""), "");
+	/* globs and bare extensions are not files */
+	T_STREQ(ext("Glob: assets/js/**/*.js and *_test.exs"), "");
+	T_STREQ(ext("all .tsx and .md files"), "");
+	/* library names */
+	T_STREQ(ext("Next.js 15 with Node.js and xterm.js, but src/next.js"),
+		"src/next.js");
 }
 
 /* URLs are not files: neither the host nor the path. */
