@@ -70,7 +70,7 @@ static cJSON *room_schema(void)
 	return o;
 }
 
-static cJSON *schema(void)
+static cJSON *make_schema(void)
 {
 	static const char *const req[] = {
 		"exchange_core", "specific_context", "room_assignments",
@@ -127,7 +127,8 @@ static cJSON *message(const char *role, const char *content)
 	return m;
 }
 
-char *llm_request_body(const struct llm_config *cfg, const char *verbatim)
+char *llm_request_body(const struct llm_config *cfg, const char *verbatim,
+		       int schema)
 {
 	cJSON *o = cJSON_CreateObject(), *msgs = cJSON_CreateArray();
 	cJSON *rf = cJSON_CreateObject(), *js = cJSON_CreateObject();
@@ -146,9 +147,12 @@ char *llm_request_body(const struct llm_config *cfg, const char *verbatim)
 	cJSON_AddStringToObject(rf, "type", "json_schema");
 	cJSON_AddStringToObject(js, "name", "exchange_distillation");
 	cJSON_AddTrueToObject(js, "strict");
-	cJSON_AddItemToObject(js, "schema", schema());
+	cJSON_AddItemToObject(js, "schema", make_schema());
 	cJSON_AddItemToObject(rf, "json_schema", js);
-	cJSON_AddItemToObject(o, "response_format", rf);
+	if (schema)
+		cJSON_AddItemToObject(o, "response_format", rf);
+	else
+		cJSON_Delete(rf);
 	out = cJSON_PrintUnformatted(o);
 	cJSON_Delete(o);
 	buf_release(&user);

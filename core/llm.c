@@ -29,6 +29,7 @@ void llm_config_init(struct llm_config *cfg)
 	cfg->max_wait_ms = 120000;
 	cfg->max_reply = LLM_MAX_REPLY;
 	cfg->max_chars = 24000;
+	cfg->schema = 1;
 }
 
 void llm_config_release(struct llm_config *cfg)
@@ -112,6 +113,8 @@ static int set_one(struct llm_config *cfg, const char *name, const char *v)
 	else if (!strcmp(name, "max_chars") &&
 		 !(rc = parse_long(v, 1000, 10000000, &n)))
 		cfg->max_chars = (size_t)n;
+	else if (!strcmp(name, "schema") && !(rc = parse_long(v, 0, 1, &n)))
+		cfg->schema = (int)n;
 	else if (!rc)
 		return -ENOENT;
 	return rc;
@@ -221,6 +224,7 @@ static int load_env(struct llm_config *cfg, struct buf *err)
 	static const char *const names[] = {
 		"url", "model", "key", "parallel", "attempts", "timeout_ms",
 		"connect_timeout_ms", "backoff_ms", "max_wait_ms", "max_chars",
+		"schema",
 	};
 
 	for (size_t i = 0; i < ARRAY_SIZE(names); i++) {

@@ -48,13 +48,17 @@ struct llm_config {
 	size_t max_reply;       /* reply body cap, 4 MB */
 	size_t max_chars;       /* exchange bytes sent, RECALLFS_LLM_MAX_CHARS,
 	                           24000 (longer ones: head and tail) */
+	int schema;             /* send response_format, RECALLFS_LLM_SCHEMA, 1;
+	                           a server that answers 400 naming
+	                           response_format is asked again without */
 };
 
 /* Sets the defaults above (no URL). */
 void llm_config_init(struct llm_config *cfg);
 /* llm_config_init, then the config file (llm_config_path(): lines
  * "llm_url=", "llm_model=", "llm_key=", "llm_parallel=", "llm_timeout_ms=",
- * "llm_connect_timeout_ms=", "llm_attempts=", "#" comments; other
+ * "llm_connect_timeout_ms=", "llm_attempts=", "llm_schema=0|1", "#"
+ * comments; other
  * settings not starting with "llm_" are left to other modules), then the
  * RECALLFS_LLM_* environment, which wins.  0; -ENOENT when no URL is
  * configured; -EACCES when the file is not the user's own or others can
@@ -111,9 +115,11 @@ void llm_http_release(struct llm_http *h);
 /* --- Prompt, schema, reply (distill_llm.c) ------------------------------ */
 
 /* The request body for one exchange: model, system prompt, the exchange
- * text (head and tail when longer than cfg->max_chars), temperature 0 and
- * a JSON schema in response_format.  Owned by the caller. */
-char *llm_request_body(const struct llm_config *cfg, const char *verbatim);
+ * text (head and tail when longer than cfg->max_chars), temperature 0 and,
+ * with schema set, a JSON schema in response_format.  Owned by the
+ * caller. */
+char *llm_request_body(const struct llm_config *cfg, const char *verbatim,
+		       int schema);
 /* The cache key of an exchange: hash of prompt version, model and text. */
 void llm_cache_key(const struct llm_config *cfg, const char *verbatim,
 		   char out[HASH_HEX_LEN + 1]);

@@ -30,6 +30,7 @@ struct job {
 	char *fallback;         /* the stored (heuristic) context, owned */
 	char key[HASH_HEX_LEN + 1];
 	int tries;              /* requests sent */
+	int schema;             /* the last one carried response_format */
 	int64_t due_ms;         /* backing off until then (monotonic) */
 	struct llm_http http;
 };
@@ -47,6 +48,7 @@ struct run {
 	size_t nwait, capwait;
 	int running;
 	int streak;             /* transport failures in a row */
+	int no_schema;          /* the server refused response_format */
 	uint64_t rng;
 };
 
@@ -270,9 +272,11 @@ static int job_send(struct run *r, struct job *j)
 {
 	int rc = 0;
 
+	j->schema = r->cfg->schema && !r->no_schema;
 	if (!j->http.easy)
 		rc = llm_http_init(&j->http, r->cfg,
-				   llm_request_body(r->cfg, j->verbatim));
+				   llm_request_body(r->cfg, j->verbatim,
+						    j->schema));
 	else
 		llm_http_rearm(&j->http);
 	if (!rc && curl_multi_add_handle(r->multi, j->http.easy) != CURLM_OK)
@@ -321,6 +325,23 @@ static void job_wait(struct run *r, struct job *j, long delay)
 	r->rep->retries++;
 }
 
+/* A 400 naming response_format: an older server that takes no schema.
+ * The job is sent again without one, and so is every later job. */
+static int schema_refused(struct run *r, struct job *j)
+{
+	long status = 0;
+	const struct buf *b = &j->http.reply;
+
+	curl_easy_getinfo(j->http.easy, CURLINFO_RESPONSE_CODE, &status);
+	if (!j->schema || status != 400 || !b->len ||
+	    (!memmem(b->p, b->len, "response_format", 15) &&
+	     !memmem(b->p, b->len, "json_schema", 11)))
+		return 0;
+	r->no_schema = 1;
+	llm_http_release(&j->http);
+	return 1;
+}
+
 static void job_done(struct run *r, struct job *j, CURLcode cc)
 {
 	struct buf why = BUF_INIT(BUF_MAX_SMALL);
@@ -334,6 +355,11 @@ static void job_done(struct run *r, struct job *j, CURLcode cc)
 	 * not a retry: the server, not this exchange, is the problem. */
 	r->streak = cc != CURLE_OK && v == LLM_FAIL && e != -E2BIG ?
 		r->streak + 1 : 0;
+	if (v == LLM_FAIL && cc == CURLE_OK && schema_refused(r, j)) {
+		buf_release(&why);
+		job_wait(r, j, 0);
+		return;
+	}
 	if (v == LLM_RETRY && (delay = retry_delay(r, j, ra, &why)) >= 0) {
 		buf_release(&why);
 		job_wait(r, j, delay);

@@ -26,6 +26,8 @@
  *   huge       200 with Content-Length 50 MB, streamed
  *   hugestream 200 with 50 MB until close, no Content-Length
  *   slow       good after one second
+ *   noschema   400 naming response_format when the request has a schema,
+ *              else good (an older server)
  * Each request appends a line to the log: "req=N marker=M nth=K
  * inflight=I auth=ok|none schema=1|0"; GET /stats answers "requests=N
  * max_inflight=M".  The key expected in "Authorization: Bearer" comes from
@@ -205,7 +207,8 @@ static void hang(int fd)
 	}
 }
 
-static void behave(int fd, const char *marker, const char *mode, int nth)
+static void behave(int fd, const char *marker, const char *mode, int nth,
+		   int schema)
 {
 	if (!strcmp(mode, "malformed"))
 		respond(fd, 200, NULL, "{\"choices\": [{\"message\": {\"con");
@@ -215,6 +218,9 @@ static void behave(int fd, const char *marker, const char *mode, int nth)
 		respond(fd, 500, NULL, "{\"error\":\"internal\"}");
 	else if (!strcmp(mode, "e400"))
 		respond(fd, 400, NULL, "{\"error\":\"bad request\"}");
+	else if (!strcmp(mode, "noschema") && schema)
+		respond(fd, 400, NULL, "{\"error\":{\"message\":\"response_format "
+			"type json_schema is not supported\"}}");
 	else if (!strcmp(mode, "closeonce") && nth == 1)
 		return;
 	else if (!strcmp(mode, "hang"))
@@ -322,7 +328,7 @@ static void *serve(void *arg)
 		fflush(log_file);
 	}
 	pthread_mutex_unlock(&lock);
-	behave(fd, marker, mode, nth);
+	behave(fd, marker, mode, nth, strstr(body, "\"json_schema\"") != NULL);
 	pthread_mutex_lock(&lock);
 	inflight--;
 	pthread_mutex_unlock(&lock);

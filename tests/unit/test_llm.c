@@ -205,7 +205,10 @@ static void test_request_body(void)
 	llm_config_init(&cfg);
 	free(cfg.model);
 	cfg.model = xstrdup("tiny-model");
-	b = llm_request_body(&cfg, verbatim);
+	b = llm_request_body(&cfg, verbatim, 0);
+	T_CHECK(strstr(b, "response_format") == NULL);
+	free(b);
+	b = llm_request_body(&cfg, verbatim, 1);
 	T_CONTAINS(b, "\"model\":\"tiny-model\"");
 	T_CONTAINS(b, "\"response_format\":{\"type\":\"json_schema\"");
 	T_CONTAINS(b, "\"enum\":[\"file\",\"concept\",\"workflow\"]");
@@ -215,7 +218,7 @@ static void test_request_body(void)
 	for (int i = 0; i < 10000; i++)
 		buf_addf(&big, "word%05d ", i);
 	cfg.max_chars = 2000;
-	b = llm_request_body(&cfg, big.p);
+	b = llm_request_body(&cfg, big.p, 1);
 	T_CONTAINS(b, "word00000");
 	T_CONTAINS(b, "word09999");
 	T_CONTAINS(b, "bytes left out");
@@ -629,6 +632,42 @@ static void test_run_huge(void)
 	store_close(&st);
 }
 
+/* A server that refuses response_format is asked again without it. */
+static void test_run_noschema(void)
+{
+	struct store st;
+	struct fake f;
+	struct llm_config cfg;
+	struct llm_report rep;
+
+	open_store(&st, "noschema.db");
+	T_EQ(fake_start(&f, "noschema"), 0);
+	put(&st, "c1", 1, "fakellm:noschema.a", STORE_PENDING);
+	put(&st, "c1", 2, "fakellm:noschema.b", STORE_PENDING);
+	put(&st, "c1", 3, "fakellm:good.c", STORE_PENDING);
+	cfg_for(&cfg, f.port);
+	cfg.parallel = 1;
+	llm_report_init(&rep);
+	T_EQ(llm_process_pending(&st, &cfg, 0, NULL, NULL, &rep), 0);
+	T_EQ(rep.filled, 3);
+	T_EQ(fake_count(&f, "req="), 4);
+	T_EQ(fake_count(&f, "schema=1"), 1);
+	T_EQ(fake_count(&f, "marker=fakellm:noschema.a "), 2);
+	llm_report_release(&rep);
+	llm_config_release(&cfg);
+	cfg_for(&cfg, f.port);
+	cfg.schema = 0;
+	put(&st, "c1", 4, "fakellm:good.d", STORE_PENDING);
+	llm_report_init(&rep);
+	T_EQ(llm_process_pending(&st, &cfg, 0, NULL, NULL, &rep), 0);
+	T_EQ(rep.filled, 1);
+	T_EQ(fake_count(&f, "schema=1"), 1);
+	llm_report_release(&rep);
+	llm_config_release(&cfg);
+	fake_stop(&f);
+	store_close(&st);
+}
+
 /* At most cfg.parallel requests in flight, and really in parallel. */
 static void test_run_parallel(void)
 {
@@ -762,4 +801,4 @@ T_MAIN(test_parse_good, test_parse_context, test_parse_secrets,
        test_parse_bad,
        test_reply_content, test_request_body, test_config,
        test_distiller_choice, test_scrub, test_run_behaviours, test_run_huge,
-       test_run_parallel, test_refused_then_redistill)
+       test_run_noschema, test_run_parallel, test_refused_then_redistill)
