@@ -79,7 +79,8 @@ static enum tx_format classify_obj(const cJSON *o)
 		return TX_CLAUDE;
 	if (tx_json_str(o, "role") && has_key(o, "content"))
 		return TX_CHAT;
-	if (cJSON_IsArray(msgs))
+	if (cJSON_IsArray(msgs) || cJSON_IsObject(
+		    cJSON_GetObjectItemCaseSensitive(o, "mapping")))
 		return TX_CHAT;
 	return TX_UNKNOWN;
 }
@@ -143,12 +144,13 @@ static enum tx_format detect_doc(const char *d, size_t len)
 	size_t i = 1;
 
 	if (d[0] == '{')
-		return lex_key(d, n, "\"messages\"", '[') ? TX_CHAT :
-			TX_UNKNOWN;
+		return lex_key(d, n, "\"messages\"", '[') ||
+			lex_key(d, n, "\"mapping\"", '{') ? TX_CHAT : TX_UNKNOWN;
 	while (i < n && isspace((unsigned char)d[i]))
 		i++;
 	if (i < n && d[i] == '{' && (lex_key(d, n, "\"role\"", '"') ||
-				     lex_key(d, n, "\"messages\"", '[')))
+				     lex_key(d, n, "\"messages\"", '[') ||
+				     lex_key(d, n, "\"mapping\"", '{')))
 		return TX_CHAT;
 	return TX_UNKNOWN;
 }

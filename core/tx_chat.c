@@ -1,6 +1,8 @@
 /* tx_chat.c: the generic chat JSON reader (FORMATS.md): an object
  * {"project", "conversation", "messages": [...]}, an array of such objects,
- * a bare array of messages, or JSONL with one message per line.  A message
+ * a bare array of messages, or JSONL with one message per line; and a
+ * ChatGPT export (conversations with a "mapping" tree, read along the
+ * active thread from "current_node" up through "parent").  A message
  * is {"role", "content": string or [{"type":"text","text"}], "id"?,
  * "timestamp"?}; OpenAI "tool_calls" of an assistant message become tool
  * briefs.  Roles: user/human -> TX_USER, assistant/ai/bot/model ->
@@ -132,6 +134,73 @@ static void name_conv(struct tx_conv *c, const cJSON *o)
 	buf_release(&id);
 }
 
+static int is_gpt(const cJSON *o)
+{
+	return cJSON_IsObject(o) &&
+		cJSON_IsObject(cJSON_GetObjectItemCaseSensitive(o, "mapping"));
+}
+
+/* One ChatGPT export message: author.role, content.parts. */
+static int add_gpt_message(struct tx_conv *c, const cJSON *msg)
+{
+	const cJSON *author = cJSON_GetObjectItemCaseSensitive(msg, "author");
+	const cJSON *content = cJSON_GetObjectItemCaseSensitive(msg,
+								"content");
+	const cJSON *meta = cJSON_GetObjectItemCaseSensitive(msg, "metadata");
+	struct buf text = BUF_INIT(BUF_MAX_FILE);
+	enum tx_role role;
+	struct tx_msg *m;
+	int rc = 0;
+
+	if (!role_of(tx_json_str(author, "role"), &role) ||
+	    tx_json_true(meta, "is_visually_hidden_from_conversation"))
+		return 0;
+	tx_json_text(cJSON_GetObjectItemCaseSensitive(content, "parts"),
+		     &text);
+	tx_buf_trim(&text);
+	if (!text.len)
+		goto out;
+	m = tx_conv_add(c, role, text.p);
+	if (!m) {
+		rc = -E2BIG;
+		goto out;
+	}
+	tx_set_str(&m->source_id, tx_json_str(msg, "id"));
+	m->time = tx_json_time(cJSON_GetObjectItemCaseSensitive(msg,
+								"create_time"));
+out:
+	buf_release(&text);
+	return rc;
+}
+
+/* The active thread: current_node up to the root, then read root first. */
+static int read_gpt(struct tx_set *out, const cJSON *o)
+{
+	const cJSON *map = cJSON_GetObjectItemCaseSensitive(o, "mapping");
+	const char *node = tx_json_str(o, "current_node");
+	size_t max = (size_t)cJSON_GetArraySize(map), n = 0;
+	const cJSON **path = xcalloc(max + 1, sizeof(*path));
+	struct tx_conv *c = tx_set_add(out, "");
+	int rc = 0;
+
+	while (node && n < max) {      /* n < max also ends a cycle */
+		const cJSON *it = cJSON_GetObjectItemCaseSensitive(map, node);
+
+		if (!cJSON_IsObject(it))
+			break;
+		path[n++] = it;
+		node = tx_json_str(it, "parent");
+	}
+	while (n-- && !rc)
+		rc = add_gpt_message(c, cJSON_GetObjectItemCaseSensitive(
+			path[n], "message"));
+	free(path);
+	free(c->id);
+	c->id = NULL;
+	name_conv(c, o);
+	return rc;
+}
+
 static int is_conv(const cJSON *o)
 {
 	return cJSON_IsObject(o) &&
@@ -158,6 +227,8 @@ static int read_doc(const cJSON *doc, struct tx_set *out, struct buf *err)
 
 	if (is_conv(doc))
 		return read_conv(out, doc);
+	if (is_gpt(doc))
+		return read_gpt(out, doc);
 	if (cJSON_IsObject(doc) && tx_json_str(doc, "role")) {
 		c = tx_set_add(out, "");
 		rc = add_message(c, doc);
@@ -170,8 +241,9 @@ static int read_doc(const cJSON *doc, struct tx_set *out, struct buf *err)
 		return -EILSEQ;
 	}
 	cJSON_ArrayForEach(it, doc)
-		if (is_conv(it) && !rc) {
-			rc = read_conv(out, it);
+		if ((is_conv(it) || is_gpt(it)) && !rc) {
+			rc = is_conv(it) ? read_conv(out, it) :
+				read_gpt(out, it);
 			convs++;
 		}
 	if (convs || rc)

@@ -20,6 +20,8 @@ static void test_detect(void)
 		{ "{\n \"messages\": [\n  {\"role\": \"user\"}\n ]\n}\n",
 		  TX_CHAT },
 		{ "\xef\xbb\xbf  {\"messages\":[]}", TX_CHAT },
+		{ "[\n {\n  \"title\": \"t\",\n  \"mapping\": {}\n }\n]",
+		  TX_CHAT },
 		{ "User: hi\nAssistant: hello\n", TX_TEXT },
 		{ "## Human\nhi\n\n## AI\nhello\n", TX_TEXT },
 		{ "human: hi\n**Assistant:** hello\n", TX_TEXT },
@@ -298,6 +300,32 @@ static void test_chat_array_and_lines(void)
 	buf_release(&b);
 }
 
+static void test_chatgpt_export(void)
+{
+	struct tx_set s = TX_SET_INIT;
+	struct tx_conv *c;
+
+	T_EQ(tx_fixture("chatgpt_export.json", &s, NULL), 0);
+	T_EQ(s.format, TX_CHAT);
+	c = s.n == 1 ? &s.conv[0] : NULL;
+	T_CHECK(c);
+	if (!c)
+		goto out;
+	T_STREQ(c->id, "6f0c1d2e-0000-4000-8000-00000000c0de");
+	T_STREQ(c->title, "Cron syntax help");
+	/* the active thread only: no hidden system, no tool, no branch */
+	T_EQ(c->nmsg, 3);
+	if (c->nmsg != 3)
+		goto out;
+	T_STREQ(c->msg[0].text, "How do I run a job every 15 minutes with "
+		"cron?");
+	T_EQ(c->msg[0].time, 1700000001);
+	T_STREQ(c->msg[1].source_id, "n3");
+	T_STREQ(c->msg[2].text, "And on weekdays only?");
+out:
+	tx_set_release(&s);
+}
+
 static void test_text(void)
 {
 	struct tx_set s = TX_SET_INIT, s2 = TX_SET_INIT;
@@ -381,4 +409,4 @@ static void test_utf8_and_build(void)
 
 T_MAIN(test_detect, test_format_names, test_refused, test_forced_format,
        test_limits, test_codex, test_codex_without_events, test_chat_object,
-       test_chat_array_and_lines, test_text, test_time, test_utf8_and_build)
+       test_chat_array_and_lines, test_chatgpt_export, test_text, test_time, test_utf8_and_build)
