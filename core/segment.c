@@ -139,18 +139,20 @@ static void close_exchange(const struct tx_conv *c, size_t a, size_t b,
 void seg_split(const struct tx_conv *c, struct seg_list *out)
 {
 	size_t start = 0;
-	int answered = 0;
+	int answered = 0, asked = 0;
 
 	if (!c->nmsg || seg_is_automated(c))
 		return;
 	for (size_t i = 0; i < c->nmsg; i++) {
 		const struct tx_msg *m = &c->msg[i];
 
-		if (m->role == TX_USER && answered) {
+		if (m->role == TX_USER && answered && asked) {
 			close_exchange(c, start, i - 1, out);
 			start = i;
 			answered = 0;
 		}
+		if (m->role == TX_USER)
+			asked = 1;      /* rule 3: only the opening lacks one */
 		if (m->role == TX_ASSISTANT && !blank(m->text))
 			answered = 1;
 	}

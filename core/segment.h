@@ -5,7 +5,12 @@
  *  2. A TX_USER ply closes the open exchange only if an assistant ply with
  *     non-empty text arrived since it opened: consecutive user plies merge;
  *     assistant plies with no text never close an exchange.
- *  3. A conversation that opens with an assistant ply opens an exchange.
+ *  3. A conversation that opens with an assistant ply opens an exchange,
+ *     and the first user ply joins it rather than closing it (departure
+ *     from the reference, which opens it and then drops it for having no
+ *     user text: in two-person chat the opening turn is content, e.g.
+ *     LoCoMo sessions where speaker_b speaks first lost 40 of 760 recall
+ *     queries that way).
  *  4. An exchange with fewer than SEG_MIN_CHARS characters of text in total,
  *     or with no user text, is dropped.
  *  5. An exchange longer than SEG_MAX_PLIES plies is cut into chunks of

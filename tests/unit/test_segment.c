@@ -83,21 +83,23 @@ static void test_textless_assistant_never_closes(void)
 }
 
 /* Rule 3: a conversation opening with an assistant ply opens an exchange
- * with it; without user text it is dropped (rule 4), but a text-less one
- * is joined by the user that follows. */
+ * with it, and the first user ply joins it (with or without text). */
 static void test_opening_assistant(void)
 {
 	struct tx_conv c;
 	struct seg_list l = SEG_LIST_INIT;
 
 	fx_init(&c, "c4");
-	FX_A(&c, "Hello! I am ready to help you with this repository today.");
+	FX_A(&c, "Hey Jon! Long time no see! I just launched an ad campaign.");
+	FX_U(&c, LONG_Q);
+	FX_A(&c, LONG_A);
 	FX_U(&c, LONG_Q);
 	FX_A(&c, LONG_A);
 	split(&c, &l);
-	T_EQ(l.n, 1);
-	T_EQ(l.x[0].ply_start, 1);
+	T_EQ(l.n, 2);
+	T_EQ(l.x[0].ply_start, 0);
 	T_EQ(l.x[0].ply_end, 2);
+	T_EQ(l.x[1].ply_start, 3);
 	fx_release(&c);
 
 	fx_init(&c, "c4b");
@@ -141,7 +143,8 @@ static void test_short_dropped(void)
 	fx_release(&c);
 }
 
-/* Rule 4: an exchange without user text is dropped. */
+/* Rule 4: an exchange without user text is dropped (only a conversation
+ * with no user ply at all can have one, after rule 3). */
 static void test_no_user_text_dropped(void)
 {
 	struct tx_conv c;
@@ -151,11 +154,13 @@ static void test_no_user_text_dropped(void)
 	FX_A(&c, "Resuming the work from before: running the full suite now.");
 	FX_T(&c, "All 212 tests pass on the branch, nothing left to fix here.",
 	     "Bash: make test");
-	FX_U(&c, LONG_Q);
+	split(&c, &l);
+	T_EQ(l.n, 0);
+	/* a user ply whose text is empty is no user text either */
+	FX_U(&c, "");
 	FX_A(&c, LONG_A);
 	split(&c, &l);
-	T_EQ(l.n, 1);
-	T_EQ(l.x[0].ply_start, 2);
+	T_EQ(l.n, 0);
 	seg_list_release(&l);
 	fx_release(&c);
 }
