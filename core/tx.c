@@ -145,7 +145,8 @@ static enum tx_format detect_doc(const char *d, size_t len)
 
 	if (d[0] == '{')
 		return lex_key(d, n, "\"messages\"", '[') ||
-			lex_key(d, n, "\"mapping\"", '{') ? TX_CHAT : TX_UNKNOWN;
+			lex_key(d, n, "\"mapping\"", '{') ? TX_CHAT :
+			TX_UNKNOWN;
 	while (i < n && isspace((unsigned char)d[i]))
 		i++;
 	if (i < n && d[i] == '{' && (lex_key(d, n, "\"role\"", '"') ||
@@ -165,7 +166,7 @@ static int text_has_turns(const char *d, size_t len)
 	tx_lines_init(&l, d, len);
 	while (tx_lines_next(&l, &s, &n) && seen != 3)
 		seen |= tx_text_marker(s, n, &rest);
-	return seen == 3;
+	return seen == 3 || tx_aider_file(d, len);
 }
 
 enum tx_format tx_detect(const char *data, size_t len)

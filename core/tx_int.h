@@ -108,7 +108,12 @@ void tx_set_drop_empty(struct tx_set *set);
 void tx_patch_paths(const char *patch, struct tx_msg *m, struct buf *b);
 
 
-/* ---- plain text (tx_text.c) ---- */
+/* ---- plain text (tx_text.c, tx_aider.c) ---- */
+/* 1 if a line of data starts an Aider chat history session. */
+int tx_aider_file(const char *data, size_t len);
+/* Reads an Aider chat history (tx_read_text calls it). */
+int tx_read_aider(const char *data, size_t len, struct tx_set *out,
+		  struct buf *err);
 /* Is line s[0..n) a speaker marker?  1 user, 2 assistant, 0 none; *rest is
  * the offset where the turn's text starts on that line. */
 int tx_text_marker(const char *s, size_t n, size_t *rest);

@@ -1,4 +1,5 @@
-/* tx_text.c: the plain text / Markdown reader.  A turn starts at a speaker
+/* tx_text.c: the plain text / Markdown reader (an Aider chat history goes
+ * to tx_aider.c).  A turn starts at a speaker
  * marker at the start of a line: "User:", "Human:", "Assistant:", "AI:" (any
  * case, optionally bold: "**User:**"), or a heading of its own ("## User",
  * "### Assistant").  Text before the first marker is not a turn; a "# Title"
@@ -91,14 +92,17 @@ static int flush(struct tx_conv *c, int role, struct buf *text)
 int tx_read_text(const char *name, const char *data, size_t len,
 		 struct tx_set *out, struct buf *err)
 {
-	struct tx_conv *c = tx_set_add(out, "");
 	struct buf text = BUF_INIT(BUF_MAX_FILE);
+	struct tx_conv *c;
 	struct tx_lines l;
 	const char *s;
 	size_t n, rest;
 	int role = 0, rc = 0;
 
 	(void)name;
+	if (tx_aider_file(data, len))
+		return tx_read_aider(data, len, out, err);
+	c = tx_set_add(out, "");
 	tx_lines_init(&l, data, len);
 	while (!rc && tx_lines_next(&l, &s, &n)) {
 		int r = tx_text_marker(s, n, &rest);

@@ -361,6 +361,38 @@ out:
 	tx_set_release(&s2);
 }
 
+static void test_aider(void)
+{
+	struct tx_set s = TX_SET_INIT;
+	struct tx_conv *c;
+
+	T_EQ(tx_detect("# aider chat started at 2025-01-01 10:00:00\n", 44),
+	     TX_TEXT);
+	T_EQ(tx_fixture("aider.chat.history.md", &s, NULL), 0);
+	T_EQ(s.format, TX_TEXT);
+	T_EQ(s.n, 2);                 /* one conversation per session */
+	c = s.n == 2 ? &s.conv[0] : NULL;
+	if (!c || c->nmsg != 4) {
+		T_CHECK(0);
+		goto out;
+	}
+	T_CHECK(!strncmp(c->id, "aider-", 6));
+	T_CHECK(strcmp(c->id, s.conv[1].id));
+	T_STREQ(c->msg[0].text, "add a --verbose flag to cli.py\n"
+		"it should print each file it reads");
+	T_EQ(c->msg[0].time, 1748770200);
+	T_EQ(c->msg[1].role, TX_ASSISTANT);
+	T_CONTAINS(c->msg[1].text, "I'll add the flag");
+	T_CONTAINS(c->msg[1].text, ">>>>>>> REPLACE");
+	T_STREQ(c->msg[1].tools, "Edit: cli.py");
+	T_STREQ(c->msg[1].paths.v[0], "cli.py");
+	T_STREQ(c->msg[2].text, "thanks, now document it in README.md");
+	T_STREQ(c->msg[3].tools, "Edit: README.md");
+	T_EQ(s.conv[1].nmsg, 2);
+out:
+	tx_set_release(&s);
+}
+
 static void test_time(void)
 {
 	T_EQ(tx_parse_time("1970-01-01T00:00:00Z"), 0);
@@ -409,4 +441,5 @@ static void test_utf8_and_build(void)
 
 T_MAIN(test_detect, test_format_names, test_refused, test_forced_format,
        test_limits, test_codex, test_codex_without_events, test_chat_object,
-       test_chat_array_and_lines, test_chatgpt_export, test_text, test_time, test_utf8_and_build)
+       test_chat_array_and_lines, test_chatgpt_export, test_text, test_aider,
+       test_time, test_utf8_and_build)
