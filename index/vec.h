@@ -1,8 +1,10 @@
 /* vec.h: stored vectors and exact nearest-neighbour search over them.
  *
  * Vectors live in the `vectors` table of core/store.c (exchange_id, layer,
- * model, dim, v BLOB of little-endian float32), one row per exchange and
- * layer:
+ * model, dim, v), one row per exchange and layer.  v is the vector
+ * quantised to int8: a float32 scale (host order) then dim signed bytes,
+ * v[i] ~ scale * b[i] -- a quarter of the size of float32, and measured to
+ * change no top-1 result (tests/unit/test_vec.c).  Layers:
  *   VEC_DISTILLED (0)  the distilled text, core + "\n" + context
  *   VEC_VERBATIM  (1)  the verbatim text
  *
