@@ -17,7 +17,8 @@ session() {
 mkdir -p "$TMP/tree/sub"
 session 6 > "$TMP/tree/full.jsonl"
 head -n 7 "$TMP/tree/full.jsonl" > "$TMP/half.jsonl"  # ends on an unanswered turn
-printf 'User: how do I rotate the nginx logs every day?\nAssistant: Use logrotate with a daily stanza in /etc/logrotate.d/nginx and copytruncate.\n' > "$TMP/tree/sub/notes.md"
+# two turns: a one-shot run (one user, one assistant message) is not memory
+printf 'User: how do I rotate the nginx logs every day?\nAssistant: Use logrotate with a daily stanza in /etc/logrotate.d/nginx and copytruncate.\nUser: and keep two weeks of them compressed?\nAssistant: Add rotate 14 and compress to the same stanza.\n' > "$TMP/tree/sub/notes.md"
 echo "MIT License, not a transcript" > "$TMP/tree/LICENSE"
 
 out=$("$R" ingest "$TMP/tree" 2>&1)
@@ -46,12 +47,12 @@ out=$("$R" show "$id" --verbatim)
 check_contains "show prints core" "$out" "core:"
 check_contains "show prints files" "$out" "payment_gateway.py"
 check_contains "show prints verbatim" "$out" "user: Turn 1"
-check "forget succeeds" "$R" forget "$id"
+check "forget succeeds" "$R" forget "$id" >/dev/null
 check_eq "forgotten exchange gone" "$(sqlite3 "$RECALLFS_DB" "SELECT count(*) FROM exchanges WHERE id=$id")" 0
 check_eq "forgotten from FTS" "$(sqlite3 "$RECALLFS_DB" "SELECT count(*) FROM fts_verbatim WHERE fts_verbatim MATCH '\"Turn 1:\"'")" 0
 err=$("$R" forget "$id" 2>&1)
 check_eq "forget again fails with one line" "$(echo "$err" | wc -l)" 1
-check_fail "show unknown id fails" "$R" show 999999
+check_fail "show unknown id fails" "$R" show 999999 2>/dev/null
 "$R" show nonsense 2>/dev/null; check_eq "show bad id exit 1" $? 1
 
 # Bad input: one line per file naming it; the good file still goes in.
@@ -73,7 +74,7 @@ check_eq "integrity after bad input" "$(sqlite3 "$RECALLFS_DB" 'PRAGMA integrity
 "$R" ingest 2>/dev/null; check_eq "no args is usage (2)" $? 2
 "$R" ingest --format nope x 2>/dev/null; check_eq "bad format is usage (2)" $? 2
 "$R" ingest --project ../x "$TMP/tree/full.jsonl" 2>/dev/null; check_eq "bad project exit 1" $? 1
-out=$(printf 'User: what port does the staging redis listen on?\nAssistant: It listens on 6380, configured in deploy/redis.conf.\n' | "$R" ingest --project ops -)
-check_contains "stdin ingest" "$out" "1 exchanges added"
+out=$(printf 'User: what port does the staging redis listen on?\nAssistant: It listens on 6380, configured in deploy/redis.conf.\nUser: and the password file?\nAssistant: It is read from deploy/redis.secret at start.\n' | "$R" ingest --project ops -)
+check_contains "stdin ingest" "$out" "2 exchanges added"
 check_contains "stats shows project" "$("$R" stats)" "ops"
 finish
