@@ -85,7 +85,8 @@ static enum tx_format classify_obj(const cJSON *o)
 	return TX_UNKNOWN;
 }
 
-/* JSONL: the first complete lines of the span that say something. */
+/* JSONL: the first lines that say something (lines starting in the span;
+ * a long first line is read whole, a pasted file can make it megabytes). */
 static enum tx_format detect_jsonl(const char *d, size_t len, int *first_ok)
 {
 	struct tx_lines l;
@@ -93,8 +94,9 @@ static enum tx_format detect_jsonl(const char *d, size_t len, int *first_ok)
 	size_t n, seen = 0;
 
 	*first_ok = 0;
-	tx_lines_init(&l, d, len < TX_DETECT_SPAN ? len : TX_DETECT_SPAN);
-	while (seen < 64 && tx_lines_next(&l, &s, &n)) {
+	tx_lines_init(&l, d, len);
+	while (seen < 64 && tx_lines_next(&l, &s, &n) &&
+	       (size_t)(s - d) < TX_DETECT_SPAN) {
 		enum tx_format f;
 		cJSON *o;
 

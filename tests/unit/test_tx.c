@@ -52,6 +52,27 @@ static void test_detect(void)
 	T_EQ(tx_detect("{\"a\":1}\0\1\2\3", 11), TX_UNKNOWN);
 }
 
+/* A first line far longer than the detection span (a pasted file). */
+static void test_detect_long_first_line(void)
+{
+	struct buf b = BUF_INIT(BUF_MAX_TEXT);
+	struct tx_set s = TX_SET_INIT;
+
+	buf_adds(&b, "{\"type\":\"user\",\"uuid\":\"u1\",\"sessionId\":\"L\","
+		 "\"message\":{\"role\":\"user\",\"content\":\"");
+	for (int i = 0; i < 300000; i++)
+		buf_addc(&b, 'a' + i % 26);
+	buf_adds(&b, "\"}}\n{\"type\":\"assistant\",\"uuid\":\"a1\","
+		 "\"parentUuid\":\"u1\",\"sessionId\":\"L\",\"message\":{"
+		 "\"role\":\"assistant\",\"content\":\"read it\"}}\n");
+	T_EQ(tx_detect(b.p, b.len), TX_CLAUDE);
+	T_EQ(tx_detect(b.p, 65536), TX_CLAUDE);   /* just the first 64 KB */
+	T_EQ(tx_str("l.jsonl", b.p, &s, NULL), 0);
+	T_EQ(s.n ? s.conv[0].nmsg : 0, 2);
+	tx_set_release(&s);
+	buf_release(&b);
+}
+
 static void test_format_names(void)
 {
 	T_STREQ(tx_format_name(TX_CLAUDE), "claude");
@@ -439,7 +460,7 @@ static void test_utf8_and_build(void)
 	tx_set_release(&s);
 }
 
-T_MAIN(test_detect, test_format_names, test_refused, test_forced_format,
+T_MAIN(test_detect, test_detect_long_first_line, test_format_names, test_refused, test_forced_format,
        test_limits, test_codex, test_codex_without_events, test_chat_object,
        test_chat_array_and_lines, test_chatgpt_export, test_text, test_aider,
        test_time, test_utf8_and_build)
