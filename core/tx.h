@@ -13,12 +13,37 @@
  * Tool results are not plies: a reader may append a brief of a failed tool
  * result ("error: ...") to the tools of the assistant message that called it.
  *
+ * No reader produces TX_SYSTEM today (system prompts are setup, not
+ * conversation).
+ *
  * Formats (chosen by content, never by file name, see tx_detect):
- *   claude  Claude Code session JSONL (tx_claude.c)
- *   codex   Codex CLI rollout JSONL (tx_codex.c)
- *   chat    generic chat JSON: object with messages, bare array, or JSONL of
- *           messages (tx_chat.c)
- *   text    plain text / Markdown with speaker markers (tx_text.c)
+ *   claude  Claude Code session JSONL (tx_claude.c).  Plies follow the
+ *           parentUuid chain (a line comes after its parent, otherwise in
+ *           file order; missing parents start a new root; cycles are broken
+ *           after the rest), lines are de-duplicated by uuid.  Not human:
+ *           isMeta, isCompactSummary, tool-result-only lines, and text that
+ *           starts with injected markup (<command-*>, <local-command-*>,
+ *           <bash-*>, <task-notification>, "[Request interrupted by user")
+ *           except a slash command with arguments, kept as "/name args";
+ *           <system-reminder> and <ide_*> blocks are cut out of real text.
+ *           Thinking blocks and API-error / "<synthetic>" replies are
+ *           dropped.  Tool briefs: Bash command, Read/Write/Edit/MultiEdit
+ *           file_path, NotebookEdit notebook_path, Glob/Grep pattern,
+ *           WebFetch url, WebSearch query, Task description, else the first
+ *           string input; paths: file_path, notebook_path, Glob/Grep/LS path.
+ *   codex   Codex CLI rollout JSONL (tx_codex.c): event user_message /
+ *           agent_message, or the response_item messages when a file has no
+ *           such events (never both); injected AGENTS.md / environment text
+ *           skipped; function_call, custom_tool_call, local_shell_call,
+ *           web_search_call as briefs ("shell: <command>", "apply_patch:
+ *           <files>") on the assistant ply they precede or follow.
+ *   chat    generic chat JSON: object with messages, an array of such
+ *           objects, a bare array of messages, JSONL of messages, or a
+ *           ChatGPT export (the active thread of each "mapping") (tx_chat.c).
+ *           Roles user/human and assistant/ai/bot/model; system, developer
+ *           and tool messages are not plies.
+ *   text    plain text / Markdown with speaker markers (tx_text.c), or an
+ *           Aider .aider.chat.history.md (tx_aider.c).
  */
 #ifndef TX_H
 #define TX_H
