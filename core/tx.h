@@ -31,10 +31,11 @@
  *           file_path, NotebookEdit notebook_path, Glob/Grep pattern,
  *           WebFetch url, WebSearch query, Task description, else the first
  *           string input; paths: file_path, notebook_path, Glob/Grep/LS path.
- *   codex   Codex CLI rollout JSONL (tx_codex.c): event user_message /
- *           agent_message, or the response_item messages when a file has no
- *           such events (never both); injected AGENTS.md / environment text
- *           skipped; function_call, custom_tool_call, local_shell_call,
+ *   codex   Codex CLI rollout JSONL (tx_codex.c): human turns from event
+ *           user_message (response_item user messages only in a file with
+ *           no such event), assistant text from response_item messages
+ *           (agent_message events only in a file with none), so nothing is
+ *           counted twice; injected AGENTS.md / environment text skipped; function_call, custom_tool_call, local_shell_call,
  *           web_search_call as briefs ("shell: <command>", "apply_patch:
  *           <files>") on the assistant ply they precede or follow.
  *   chat    generic chat JSON: object with messages, an array of such
