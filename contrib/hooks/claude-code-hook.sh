@@ -17,6 +17,7 @@
 #
 # Environment: RECALLFS_INBOX, RECALLFS_BIN (default: recallfs in PATH),
 # RECALLFS_DB (passed on to recallfs), RECALLFS_HOOK_LOG,
+# RECALLFS_HOOK_INTERVAL (seconds between two hand-overs on Stop; 30),
 # RECALLFS_HOOK_SYNC=1 (ingest in the foreground: for tests and debugging).
 set -u
 umask 077
@@ -140,6 +141,30 @@ if [ -z "$tp" ] || [ ! -f "$tp" ] || [ ! -r "$tp" ]; then
 	log "$ev $sid: no readable transcript at '${tp}'"
 	exit 0
 fi
+# Stop comes after every agent response: hand a session over at most once
+# every RECALLFS_HOOK_INTERVAL seconds (default 30) on Stop, and always on
+# any other event (SessionEnd).  Each hand-over is the whole transcript, so a
+# skipped Stop loses nothing: the next event (or recallfs-feed) carries it.
+interval=${RECALLFS_HOOK_INTERVAL:-30}
+case $interval in ''|*[!0-9]*) interval=30 ;; esac
+mark=$state/hook-$sid.last
+if [ "$ev" = Stop ] && [ "$interval" -gt 0 ] && [ -f "$mark" ]; then
+	age=$(( $(date +%s) - $(stat -c %Y "$mark" 2>/dev/null || echo 0) ))
+	if [ "$age" -ge 0 ] && [ "$age" -lt "$interval" ]; then
+		log "Stop $sid: handed over ${age}s ago; skipped"
+		exit 0
+	fi
+fi
+# handed_over: remember when, for the Stop interval (SessionEnd forgets)
+handed_over() {
+	if [ "$ev" = Stop ]; then
+		mkdir -p "$state" 2>/dev/null && : >"$mark" 2>/dev/null
+	else
+		rm -f "$mark"
+	fi
+	return 0
+}
+
 [ -n "$cwd" ] || cwd=$(sed -nE 's/.*"cwd":"(([^"\\]|\\.)*)".*/\1/p' "$tp" | tail -n 1)
 project=$(safe_project "$cwd")
 
@@ -161,6 +186,7 @@ if [ -n "$inbox" ]; then
 		cp "$snap" "$dir/.$name.part" 2>/dev/null &&
 		mv -f "$dir/.$name.part" "$dir/$name" 2>/dev/null; then
 		log "$ev $sid: copied to $dir/$name"
+		handed_over
 		rm -rf "$tmpd"
 		exit 0
 	fi
@@ -172,6 +198,7 @@ fi
 # conversation came from; else the snapshot
 src=$tp
 [ "$trimmed" = 1 ] && src=$snap
+handed_over
 if [ "${RECALLFS_HOOK_SYNC:-0}" = 1 ]; then
 	ingest "$sid" "$project" "$src" "$tmpd"
 elif command -v setsid >/dev/null 2>&1 && [ -x "$0" ]; then

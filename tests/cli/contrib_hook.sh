@@ -7,6 +7,7 @@ HOOK=$PWD/contrib/hooks/claude-code-hook.sh
 NOTIFY=$PWD/contrib/hooks/codex-notify.sh
 GEN=$PWD/tests/fixtures/contrib/claude-session.sh
 export XDG_STATE_HOME=$TMP/state HOME=$TMP/home RECALLFS_BIN=$R
+export RECALLFS_HOOK_INTERVAL=0   # every event hands over (tested below)
 mkdir -p "$HOME"
 nexch() { sqlite3 "$RECALLFS_DB" 'SELECT count(*) FROM exchanges' 2>/dev/null || echo none; }
 inproj() {
@@ -79,6 +80,24 @@ check "background hook is quick (${ms} ms)" test "$ms" -lt 2000
 for _ in $(seq 100); do [ "$(inproj 'My App')" = 5 ] && break; sleep 0.1; done
 check_eq "grown session: two more exchanges" "$(inproj 'My App')" 5
 for _ in $(seq 50); do ls "$TMP"/recallfs-hook.* >/dev/null 2>&1 || break; sleep 0.1; done
+
+# on Stop, a session is handed over at most once per interval; SessionEnd
+# always hands it over
+export RECALLFS_INBOX=$TMP/inbox
+rm -rf "$TMP/inbox"/*
+ncopies() { ls "$TMP/inbox/deb" 2>/dev/null | wc -l; }
+payload sess-d "$tr" /w/deb Stop | RECALLFS_HOOK_INTERVAL=30 "$HOOK"
+payload sess-d "$tr" /w/deb Stop | RECALLFS_HOOK_INTERVAL=30 "$HOOK"
+check_eq "second Stop within the interval skipped" "$(ncopies)" 1
+check_contains "skip logged" "$(cat "$XDG_STATE_HOME/recallfs/hook.log")" "Stop sess-d: handed over 0s ago; skipped"
+payload sess-d "$tr" /w/deb SessionEnd | RECALLFS_HOOK_INTERVAL=30 "$HOOK"
+check_eq "SessionEnd always hands over" "$(ncopies)" 2
+payload sess-d "$tr" /w/deb Stop | RECALLFS_HOOK_INTERVAL=30 "$HOOK"
+check_eq "after SessionEnd a Stop is not held back" "$(ncopies)" 3
+touch -d '-31 seconds' "$XDG_STATE_HOME/recallfs/hook-sess-d.last"
+payload sess-d "$tr" /w/deb Stop | RECALLFS_HOOK_INTERVAL=30 "$HOOK"
+check_eq "after the interval a Stop hands over" "$(ncopies)" 4
+export RECALLFS_INBOX=$TMP/no-mount
 
 # bad payloads: exit 0, nothing done, a line in the log
 payload sess-x "$TMP/absent.jsonl" /w/x Stop | "$HOOK"; rc=$?
