@@ -39,7 +39,8 @@ void store_xrows_release(struct store_xrows *r);
 int store_view_projects(struct store *st, struct strv *out);
 /* Id of project name; -ENOENT when absent (never creates). */
 int store_view_project_id(struct store *st, const char *name, int64_t *id);
-/* Latest exchange time of a project (0 when none). */
+/* Latest exchange time of a project, of all when project_id is 0 (0 when
+ * there is none). */
 int store_view_project_time(struct store *st, int64_t project_id,
 			    int64_t *t);
 

@@ -10,6 +10,7 @@
 #include "view_int.h"
 #include "content.h"
 #include "redact.h"
+#include "store_view.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -138,7 +139,8 @@ static int render(struct fs_view *v, enum fs_what what, int64_t pid,
 	*mtime = time(NULL);
 	switch (what) {
 	case FSW_README:
-		*mtime = v->t0;
+		if (store_view_project_time(v->st, 0, mtime))
+			*mtime = v->t0;
 		return fs_content_readme(v->live, v->inbox, v->only_project, b);
 	case FSW_STATUS:
 		rc = fs_content_status(v->st, b);

@@ -136,8 +136,9 @@ int fs_ftree_list(const struct fs_ftree *t, const char *prefix,
 		const char *rest = below(t->e[i].norm, prefix);
 
 		/* a link whose name is also a directory here stays hidden */
-		if (rest && !*rest && !bsearch(&t->e[i].name, dirs.v, dirs.n,
-					       sizeof(*dirs.v), cmp_str))
+		if (rest && !*rest && (!dirs.n ||
+				       !bsearch(&t->e[i].name, dirs.v, dirs.n,
+						sizeof(*dirs.v), cmp_str)))
 			rc = fn(ctx, t->e[i].name, FS_LNK);
 	}
 	strv_clear(&dirs);

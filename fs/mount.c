@@ -363,6 +363,12 @@ static int serve(struct fsd *d, struct fuse *f, struct buf *err)
 	fuse_loop_cfg_set_max_threads(lc, 16);
 	rc = fuse_loop_mt(f, lc) ? -EIO : 0;
 	fuse_loop_cfg_destroy(lc);
+	/* stop the worker now: fuse_destroy frees the node table before it
+	 * calls our destroy, and the worker's invalidations walk that table */
+	fs_inbox_close(d->inbox);
+	d->inbox = NULL;
+	d->v.status_fn = NULL;
+	d->fuse = NULL;
 	return rc;
 }
 

@@ -269,8 +269,10 @@ static int resolve_project(struct fs_view *v, struct loc *l)
 	if (rc)
 		return rc;
 	l->what = FSW_PROJECT;
-	if (l->c.n == 2)
-		return store_view_project_time(v->st, l->pid, &l->mtime);
+	/* a project's directories carry its latest exchange time */
+	rc = store_view_project_time(v->st, l->pid, &l->mtime);
+	if (rc || l->c.n == 2)
+		return rc;
 	sub = l->c.v[2];
 	if (!strcmp(sub, "MEMORY.md") && l->c.n == 3) {
 		l->what = FSW_MEMORY;
@@ -303,7 +305,10 @@ static int resolve(struct fs_view *v, const char *path, struct loc *l)
 	buf_init(&l->target, BUF_MAX_SMALL);
 	buf_init(&l->prefix, BUF_MAX_SMALL);
 	l->kind = FS_DIR;
-	l->mtime = v->t0;
+	/* the top directories carry the latest exchange time of all, so an
+	 * export and a mount of the same memory agree */
+	if (store_view_project_time(v->st, 0, &l->mtime))
+		l->mtime = v->t0;
 	split(path, &l->c);
 	if (l->c.n == 0) {
 		l->what = FSW_ROOT;
