@@ -80,7 +80,8 @@ static enum tx_format classify_obj(const cJSON *o)
 	if (tx_json_str(o, "role") && has_key(o, "content"))
 		return TX_CHAT;
 	if (cJSON_IsArray(msgs) || cJSON_IsObject(
-		    cJSON_GetObjectItemCaseSensitive(o, "mapping")))
+		    cJSON_GetObjectItemCaseSensitive(o, "mapping")) ||
+	    cJSON_IsArray(cJSON_GetObjectItemCaseSensitive(o, "trajectory")))
 		return TX_CHAT;
 	return TX_UNKNOWN;
 }
@@ -147,7 +148,8 @@ static enum tx_format detect_doc(const char *d, size_t len)
 
 	if (d[0] == '{')
 		return lex_key(d, n, "\"messages\"", '[') ||
-			lex_key(d, n, "\"mapping\"", '{') ? TX_CHAT :
+			lex_key(d, n, "\"mapping\"", '{') ||
+			lex_key(d, n, "\"trajectory\"", '[') ? TX_CHAT :
 			TX_UNKNOWN;
 	while (i < n && isspace((unsigned char)d[i]))
 		i++;

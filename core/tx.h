@@ -40,7 +40,8 @@
  *           <files>") on the assistant ply they precede or follow.
  *   chat    generic chat JSON: object with messages, an array of such
  *           objects, a bare array of messages, JSONL of messages, or a
- *           ChatGPT export (the active thread of each "mapping") (tx_chat.c).
+ *           ChatGPT export (the active thread of each "mapping"), or a
+ *           SWE-agent .traj (task, then one ply per step) (tx_chat.c).
  *           Roles user/human and assistant/ai/bot/model; system, developer
  *           and tool messages are not plies.
  *   text    plain text / Markdown with speaker markers (tx_text.c), or an

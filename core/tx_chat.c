@@ -2,7 +2,10 @@
  * {"project", "conversation", "messages": [...]}, an array of such objects,
  * a bare array of messages, or JSONL with one message per line; and a
  * ChatGPT export (conversations with a "mapping" tree, read along the
- * active thread from "current_node" up through "parent").  A message
+ * active thread from "current_node" up through "parent"); and a SWE-agent
+ * .traj ({"history", "trajectory"}: the first user message of the history
+ * is the task, each trajectory step an assistant ply with its thought and
+ * its action as a tool brief).  A message
  * is {"role", "content": string or [{"type":"text","text"}], "id"?,
  * "timestamp"?}; OpenAI "tool_calls" of an assistant message become tool
  * briefs.  Roles: user/human -> TX_USER, assistant/ai/bot/model ->
@@ -201,6 +204,49 @@ static int read_gpt(struct tx_set *out, const cJSON *o)
 	return rc;
 }
 
+static int is_traj(const cJSON *o)
+{
+	return cJSON_IsObject(o) && cJSON_IsArray(
+		cJSON_GetObjectItemCaseSensitive(o, "trajectory"));
+}
+
+static int read_traj(struct tx_set *out, const cJSON *o)
+{
+	const cJSON *hist = cJSON_GetObjectItemCaseSensitive(o, "history");
+	const cJSON *it;
+	struct tx_conv *c = tx_set_add(out, "");
+	int rc = 0;
+
+	cJSON_ArrayForEach(it, hist) {
+		const char *role = tx_json_str(it, "role");
+
+		if (role && !strcmp(role, "user")) {
+			rc = add_message(c, it);
+			break;
+		}
+	}
+	cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(o,
+								 "trajectory")) {
+		const char *thought = tx_json_str(it, "thought");
+		const char *action = tx_json_str(it, "action");
+		struct tx_msg *m;
+
+		if (rc || !cJSON_IsObject(it))
+			break;
+		if (!thought)
+			thought = tx_json_str(it, "response");
+		if (!(m = tx_conv_add(c, TX_ASSISTANT, thought))) {
+			rc = -E2BIG;
+			break;
+		}
+		if (action && !tx_blank(action, strlen(action)))
+			tx_msg_add_tool(m, "action", action);
+	}
+	free(c->id);
+	c->id = tx_hash_id("swe", c);
+	return rc;
+}
+
 static int is_conv(const cJSON *o)
 {
 	return cJSON_IsObject(o) &&
@@ -229,6 +275,8 @@ static int read_doc(const cJSON *doc, struct tx_set *out, struct buf *err)
 		return read_conv(out, doc);
 	if (is_gpt(doc))
 		return read_gpt(out, doc);
+	if (is_traj(doc))
+		return read_traj(out, doc);
 	if (cJSON_IsObject(doc) && tx_json_str(doc, "role")) {
 		c = tx_set_add(out, "");
 		rc = add_message(c, doc);

@@ -347,6 +347,30 @@ out:
 	tx_set_release(&s);
 }
 
+static void test_swe_agent(void)
+{
+	struct tx_set s = TX_SET_INIT;
+	struct tx_conv *c;
+
+	T_EQ(tx_fixture("swe_agent.traj", &s, NULL), 0);
+	T_EQ(s.format, TX_CHAT);
+	c = s.n == 1 ? &s.conv[0] : NULL;
+	if (!c || c->nmsg != 4) {
+		T_CHECK(0);
+		goto out;
+	}
+	T_CHECK(!strncmp(c->id, "swe-", 4));
+	T_EQ(c->msg[0].role, TX_USER);
+	T_CONTAINS(c->msg[0].text, "TimeDelta serialization");
+	T_STREQ(c->msg[1].text, "Let me find the file.");
+	T_STREQ(c->msg[1].tools, "action: find_file fields.py");
+	T_STREQ(c->msg[2].tools, "action: open src/marshmallow/fields.py 1474");
+	T_STREQ(c->msg[3].text, "The rounding is fixed; submitting.");
+	T_EQ(tx_count(c, TX_USER), 1);
+out:
+	tx_set_release(&s);
+}
+
 static void test_text(void)
 {
 	struct tx_set s = TX_SET_INIT, s2 = TX_SET_INIT;
@@ -460,7 +484,8 @@ static void test_utf8_and_build(void)
 	tx_set_release(&s);
 }
 
-T_MAIN(test_detect, test_detect_long_first_line, test_format_names, test_refused, test_forced_format,
-       test_limits, test_codex, test_codex_without_events, test_chat_object,
-       test_chat_array_and_lines, test_chatgpt_export, test_text, test_aider,
-       test_time, test_utf8_and_build)
+T_MAIN(test_detect, test_detect_long_first_line, test_format_names,
+       test_refused, test_forced_format, test_limits, test_codex,
+       test_codex_without_events, test_chat_object, test_chat_array_and_lines,
+       test_chatgpt_export, test_swe_agent, test_text, test_aider, test_time,
+       test_utf8_and_build)
