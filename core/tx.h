@@ -35,7 +35,8 @@
  *           user_message (response_item user messages only in a file with
  *           no such event), assistant text from response_item messages
  *           (agent_message events only in a file with none), so nothing is
- *           counted twice; injected AGENTS.md / environment text skipped; function_call, custom_tool_call, local_shell_call,
+ *           counted twice; injected AGENTS.md / environment text skipped;
+ *           function_call, custom_tool_call, local_shell_call,
  *           web_search_call as briefs ("shell: <command>", "apply_patch:
  *           <files>") on the assistant ply they precede or follow.
  *   chat    generic chat JSON: object with messages, an array of such

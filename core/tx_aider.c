@@ -122,7 +122,7 @@ static int aider_line(struct aider *a, const char *s, size_t n)
 		rc = applied(a, s, n);
 	} else if (n >= 1 && s[0] == '>') {
 		if (a->role == 1)
-			rc = flush(a);       /* tool output ends the user turn */
+			rc = flush(a);   /* tool output ends a user turn */
 	} else if (a->role == 2 || !tx_blank(s, n)) {
 		rc = turn(a, 2, s, n);
 	}

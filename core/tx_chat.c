@@ -213,6 +213,7 @@ static int is_traj(const cJSON *o)
 static int read_traj(struct tx_set *out, const cJSON *o)
 {
 	const cJSON *hist = cJSON_GetObjectItemCaseSensitive(o, "history");
+	const cJSON *steps = cJSON_GetObjectItemCaseSensitive(o, "trajectory");
 	const cJSON *it;
 	struct tx_conv *c = tx_set_add(out, "");
 	int rc = 0;
@@ -225,8 +226,7 @@ static int read_traj(struct tx_set *out, const cJSON *o)
 			break;
 		}
 	}
-	cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(o,
-								 "trajectory")) {
+	cJSON_ArrayForEach(it, steps) {
 		const char *thought = tx_json_str(it, "thought");
 		const char *action = tx_json_str(it, "action");
 		struct tx_msg *m;
