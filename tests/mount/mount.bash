@@ -72,7 +72,7 @@ inbox_drained() {
 	local d=$1
 	for _ in $(seq 200); do
 		if ! find "$d/inbox" -path "$d/inbox/failed" -prune -o -type f \
-			-print | grep -q .; then
+			-print 2>/dev/null | grep -q .; then
 			return 0
 		fi
 		sleep 0.1
