@@ -33,7 +33,7 @@ old "$proj"/*.jsonl
 out=$("$FEED" 2>&1); rc=$?
 check_eq "first run exit" "$rc" 0
 check_contains "first run feeds two" "$out" "2 fed, 0 unchanged, 0 still being written, 0 failed (recallfs ingest)"
-check_eq "two ingest calls" "$(calls)" 2
+check_eq "one ingest call for both" "$(calls)" 1
 check_eq "five exchanges stored" "$(nexch)" 5
 check "state file written" test -s "$XDG_STATE_HOME/recallfs/feed.state"
 
@@ -41,14 +41,14 @@ check "state file written" test -s "$XDG_STATE_HOME/recallfs/feed.state"
 out=$("$FEED" 2>&1); rc=$?
 check_eq "second run exit" "$rc" 0
 check_contains "second run feeds nothing" "$out" "0 fed, 2 unchanged"
-check_eq "no new ingest call" "$(calls)" 2
+check_eq "no new ingest call" "$(calls)" 1
 check_eq "still five exchanges" "$(nexch)" 5
 
 # a file still being written (modified just now) is left for later
 "$GEN" s-three /work/shop 1 2 >"$proj/s-three.jsonl"
 out=$("$FEED" 2>&1)
 check_contains "recent file skipped" "$out" "0 fed, 2 unchanged, 1 still being written"
-check_eq "recent file not ingested" "$(calls)" 2
+check_eq "recent file not ingested" "$(calls)" 1
 out=$("$FEED" -v 2>&1)
 check_contains "verbose names it" "$out" "still being written, left for later: $proj/s-three.jsonl"
 # the settle time is configurable
@@ -133,6 +133,27 @@ check "a queued copy is not overwritten" test -f "$TMP/inbox/shop/s-two-1.jsonl"
 out=$("$FEED" --inbox "$TMP/nowhere" 2>&1); rc=$?
 check_eq "missing inbox fails" "$rc" 1
 check_contains "missing inbox named" "$out" "$TMP/nowhere: no such inbox"
+
+# a failure that names no file (here: no recallfs at all) records nothing:
+# the files are tried again next run
+"$GEN" s-six /work/shop 1 1 >"$proj/s-six.jsonl"; old "$proj/s-six.jsonl"
+out=$(RECALLFS_BIN=/bin/false "$FEED" --direct 2>&1); rc=$?
+check_eq "global failure exit" "$rc" 1
+check_contains "global failure said" "$out" "tried again next run"
+out=$("$FEED" --direct 2>&1)
+check_contains "then fed" "$out" "1 fed"
+
+# many files: ingested in batches of 100
+mkdir -p "$TMP/many"
+# two exchanges each: recallfs drops a one-shot (one question, one answer)
+for i in $(seq 150); do "$GEN" m$i /work/many 1 2 >"$TMP/many/m$i.jsonl"; done
+old "$TMP/many"/*
+n=$(calls)
+out=$("$FEED" --direct "$TMP/many" 2>&1)
+check_contains "150 fed" "$out" "150 fed, 0 unchanged"
+check_eq "in two ingest calls" "$(calls)" $((n + 2))
+check_eq "300 exchanges of project many" \
+	"$(sqlite3 "$RECALLFS_DB" "SELECT count(*) FROM exchanges e JOIN projects p ON p.id=e.project_id WHERE p.name='many'")" 300
 
 # bad usage
 "$FEED" --settle soon >/dev/null 2>&1; rc=$?
