@@ -143,7 +143,7 @@ static int render(struct fs_view *v, enum fs_what what, int64_t pid,
 			*mtime = v->t0;
 		return fs_content_readme(v->live, v->inbox, v->only_project, b);
 	case FSW_STATUS:
-		rc = fs_content_status(v->st, b);
+		rc = fs_content_status(v->st, v->only_project, b);
 		if (!rc && v->status_fn)
 			v->status_fn(v->status_ctx, b);
 		return rc;

@@ -218,26 +218,41 @@ int fs_content_readme(int live, int inbox, const char *only_project,
 	return rc;
 }
 
-int fs_content_status(struct store *st, struct buf *out)
+int fs_content_status(struct store *st, const char *only_project,
+		      struct buf *out)
 {
 	struct store_view_counts c;
-	struct store_pstats *p = NULL;
+	struct store_pstats *p = NULL, t;
 	size_t n = 0;
+	long nproj = 0;
 	int rc = store_view_counts(st, &c);
 
+	memset(&t, 0, sizeof(t));
 	if (!rc)
 		rc = store_stats(st, &p, &n);
+	for (size_t i = 0; !rc && i < n; i++) {
+		if (only_project && strcmp(p[i].name, only_project))
+			continue;
+		nproj++;
+		t.conversations += p[i].conversations;
+		t.exchanges += p[i].exchanges;
+		t.pending += p[i].pending;
+		t.failed += p[i].failed;
+	}
 	if (!rc)
 		rc = buf_addf(out, "projects\t%ld\nconversations\t%ld\n"
 			      "exchanges\t%ld\ndistill_pending\t%ld\n"
-			      "distill_failed\t%ld\nvectors\t%ld\n",
-			      c.projects, c.conversations, c.exchanges,
-			      c.pending, c.failed, c.vectors);
+			      "distill_failed\t%ld\n", nproj,
+			      t.conversations, t.exchanges, t.pending,
+			      t.failed);
+	if (!rc && !only_project)
+		rc = buf_addf(out, "vectors\t%ld\n", c.vectors);
 	for (size_t i = 0; !rc && i < n; i++)
-		rc = buf_addf(out, "project\t%s\t%ld exchanges\t%ld "
-			      "conversations\t%ld pending\n", p[i].name,
-			      p[i].exchanges, p[i].conversations,
-			      p[i].pending);
+		if (!only_project || !strcmp(p[i].name, only_project))
+			rc = buf_addf(out, "project\t%s\t%ld exchanges\t%ld "
+				      "conversations\t%ld pending\n",
+				      p[i].name, p[i].exchanges,
+				      p[i].conversations, p[i].pending);
 	store_stats_free(p, n);
 	return rc;
 }

@@ -29,8 +29,10 @@ int fs_content_memory(struct store *st, int64_t project_id,
 /* README.md at the root; says what this tree holds and how to use it. */
 int fs_content_readme(int live, int inbox, const char *only_project,
 		      struct buf *out);
-/* The counts part of the status file. */
-int fs_content_status(struct store *st, struct buf *out);
+/* The counts part of the status file (of one project when only_project
+ * is set). */
+int fs_content_status(struct store *st, const char *only_project,
+		      struct buf *out);
 /* A query file: name is "<terms>" or "<terms>.json"; scope_project limits
  * the results (NULL: all projects). */
 int fs_content_query(struct store *st, const char *name,
