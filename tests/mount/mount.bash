@@ -32,6 +32,10 @@ cleanup_mounts() {
 		wait "${MPID[$d]}" 2>/dev/null
 	done
 	MPID=()
+	# daemonised mounts (recallfs mount without -f) under $TMP too
+	for d in $(awk -v t="$TMP/" 'index($2, t) == 1 { print $2 }' /proc/mounts); do
+		fusermount3 -u -z "$d" 2>/dev/null
+	done
 }
 # never rm -r through a mount that is still there: it would forget exchanges
 trap 'cleanup_mounts; grep -q " ${TMP}/" /proc/mounts || rm -rf "$TMP"' EXIT
