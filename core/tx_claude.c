@@ -40,6 +40,8 @@ struct reader {
 	struct tx_map sids;      /* sessionIds seen */
 	char *first_sid, *cwd, *agent;
 	char *summary, *ai_title, *custom_title;
+	struct strv task_prompt; /* Task calls: the prompt a sidechain starts */
+	struct strv task_desc;   /* with, and its description (the title) */
 };
 
 /* Markup Claude Code injects into user lines: cut out of real user text. */
@@ -222,7 +224,26 @@ static const char *first_string(const cJSON *input)
 	return NULL;
 }
 
-static void tool_use(struct ent *e, const cJSON *block)
+/* Remembers a Task call so the sidechain it starts gets its title. */
+static void remember_task(struct reader *r, const cJSON *in)
+{
+	const char *p = tx_json_str(in, "prompt");
+	const char *d = tx_json_str(in, "description");
+	struct buf b = BUF_INIT(BUF_MAX_FILE);
+	char *clean;
+
+	if (!p || !d)
+		return;
+	clean = tx_clean(p, strlen(p));
+	buf_adds(&b, clean);
+	tx_buf_trim(&b);
+	strv_push(&r->task_prompt, buf_str(&b));
+	strv_push(&r->task_desc, d);
+	free(clean);
+	buf_release(&b);
+}
+
+static void tool_use(struct reader *r, struct ent *e, const cJSON *block)
 {
 	const char *name = tx_json_str(block, "name");
 	const char *id = tx_json_str(block, "id");
@@ -232,8 +253,10 @@ static void tool_use(struct ent *e, const cJSON *block)
 	name = name ? name : "tool";
 	key = brief_key(name);
 	arg = key ? tx_json_str(in, key) : NULL;
-	if (!arg && (!key || !strcasecmp(name, "TodoWrite")))
+	if (!arg && !key)
 		arg = first_string(in);
+	if (!strcasecmp(name, "Task") || !strcasecmp(name, "Agent"))
+		remember_task(r, in);
 	tx_msg_add_tool(&e->m, name, arg);
 	tx_msg_add_path(&e->m, tx_json_str(in, "file_path"));
 	tx_msg_add_path(&e->m, tx_json_str(in, "notebook_path"));
@@ -244,7 +267,8 @@ static void tool_use(struct ent *e, const cJSON *block)
 		strv_push(&e->use_ids, id);
 }
 
-static void read_assistant(struct ent *e, const cJSON *o, const cJSON *msg)
+static void read_assistant(struct reader *r, struct ent *e, const cJSON *o,
+			   const cJSON *msg)
 {
 	const cJSON *content = cJSON_GetObjectItemCaseSensitive(msg, "content");
 	const char *model = tx_json_str(msg, "model");
@@ -260,7 +284,7 @@ static void read_assistant(struct ent *e, const cJSON *o, const cJSON *msg)
 		const char *t = tx_json_str(it, "type");
 
 		if (t && !strcmp(t, "tool_use"))
-			tool_use(e, it);
+			tool_use(r, e, it);
 	}
 	tx_buf_trim(&text);
 	if (text.len)
@@ -319,7 +343,7 @@ static int on_line(void *ctx, const cJSON *o, size_t line)
 	if (user && cJSON_IsObject(msg))
 		read_user(e, o, msg);
 	else if (asst && cJSON_IsObject(msg))
-		read_assistant(e, o, msg);
+		read_assistant(r, e, o, msg);
 	return 0;
 }
 
@@ -628,6 +652,17 @@ static void name_agent(struct build *b, struct tx_conv *c, const char *name)
 	buf_release(&buf);
 }
 
+/* The description of the Task call whose prompt opens sidechain c. */
+static const char *task_title(const struct reader *r, const struct tx_conv *c)
+{
+	if (!c->nmsg || c->msg[0].role != TX_USER)
+		return NULL;
+	for (size_t i = 0; i < r->task_prompt.n; i++)
+		if (!strcmp(r->task_prompt.v[i], c->msg[0].text))
+			return r->task_desc.v[i];
+	return NULL;
+}
+
 static void name_convs(struct build *b, const char *name)
 {
 	struct reader *r = b->r;
@@ -658,6 +693,7 @@ static void name_convs(struct build *b, const char *name)
 			buf_addf(&id, "%s/%s", main_id, b->keys.v[i]);
 			tx_set_str(&c->id, buf_str(&id));
 			tx_set_str(&c->parent, main_id);
+			tx_set_str(&c->title, task_title(r, c));
 		}
 		buf_release(&id);
 	}
@@ -701,6 +737,8 @@ static void reader_release(struct reader *r)
 	free(r->summary);
 	free(r->ai_title);
 	free(r->custom_title);
+	strv_clear(&r->task_prompt);
+	strv_clear(&r->task_desc);
 }
 
 int tx_read_claude(const char *name, const char *data, size_t len,

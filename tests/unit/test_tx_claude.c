@@ -93,6 +93,7 @@ static void test_fixture_session(void)
 	for (size_t i = 0; i < c->nmsg; i++)
 		T_CHECK(!strstr(c->msg[i].text, "REPLAYED"));
 	T_STREQ(side->parent, "sess-cache-1");
+	T_STREQ(side->title, "Repeat the cache test");   /* the Task call */
 	T_EQ(side->nmsg, 2);
 	T_STREQ(side->msg[0].text, "Run tests/cache_test 100 times");
 	T_STREQ(side->msg[1].text, "All 100 runs passed.");
