@@ -6,7 +6,8 @@
  * its words are not repeated in the core.  Also files_touched assembly,
  * room type names and distill_release.
  *
- * Stop words and weak words ("let", "now", "check") are never copied.
+ * Stop words are never copied, weak words ("let", "now", "check") only
+ * when the budget has room after every sentence had its turn.
  * Everything is copied: a word of the core is a word of the exchange with
  * its edge punctuation removed; only ". " and "?" are added between parts. */
 #include "common.h"
@@ -24,6 +25,7 @@
 
 struct chooser {
 	const struct dtext *t;
+	double min_sal;         /* words below it are not taken */
 	const char *context;    /* its words are not repeated in the core */
 	char *chosen;           /* per word */
 	size_t *cand;
@@ -54,22 +56,26 @@ static int by_salience(const void *a, const void *b, void *arg)
 	return *(const size_t *)a < *(const size_t *)b ? -1 : 1;
 }
 
-/* Marks the most salient words of sentence k that fit in budget tokens. */
+/* Marks the most salient words of sentence k that fit in budget tokens;
+ * returns the tokens spent.  A sentence not yet in the core needs one
+ * word of salience >= 1 and pays for the ". " before it. */
 static int take(struct chooser *ch, size_t k, int budget)
 {
 	const struct dsent *s = &ch->t->s[k];
 	size_t n = 0;
-	int spent = 1, strong = 0;      /* 1: the ". " between parts */
+	int spent = 1, strong = 0;
 
 	for (size_t i = s->w0; i < s->w0 + s->nw; i++) {
 		const struct dword *w = &ch->t->w[i];
 		int twice = 0;
 
+		if (ch->chosen[i])
+			spent = 0, strong = 1;  /* already a part */
 		for (size_t j = 0; j < n && !twice; j++)
 			twice = ch->t->w[ch->cand[j]].n == w->n &&
 				!strncasecmp(ch->t->w[ch->cand[j]].p, w->p,
 					     w->n);
-		if (w->sal >= 0.5 && !twice && !dup_of_chosen(ch, w) &&
+		if (w->sal >= ch->min_sal && !twice && !dup_of_chosen(ch, w) &&
 		    !distill_has_word(ch->context, w->p, w->n))
 			ch->cand[n++] = i;
 	}
@@ -80,6 +86,8 @@ static int take(struct chooser *ch, size_t k, int budget)
 	if (!strong)            /* only weak words: not worth a part */
 		return 0;
 	qsort_r(ch->cand, n, sizeof(*ch->cand), by_salience, (void *)ch->t);
+	int before = spent;
+
 	for (size_t j = 0; j < n; j++) {
 		const struct dword *w = &ch->t->w[ch->cand[j]];
 
@@ -88,7 +96,7 @@ static int take(struct chooser *ch, size_t k, int budget)
 			spent += (int)w->tok;
 		}
 	}
-	if (spent == 1)
+	if (spent == before)
 		return 0;
 	ch->spent += spent;
 	return spent;
@@ -134,6 +142,11 @@ static void take_extras(struct chooser *ch, char *done)
 	qsort_r(order, n, sizeof(*order), by_score, (void *)t);
 	for (size_t j = 0; j < n && CORE_BUDGET - ch->spent >= 2; j++)
 		take(ch, order[j], CORE_BUDGET - ch->spent);
+	/* a short exchange has room left: its weak words too, sentence by
+	 * sentence (they still carry a query's words: "often", "amazing") */
+	ch->min_sal = 0.25;
+	for (size_t j = 0; j < n && CORE_BUDGET - ch->spent >= 2; j++)
+		take(ch, order[j], CORE_BUDGET - ch->spent);
 	free(order);
 }
 
@@ -163,7 +176,7 @@ static char *render(const struct chooser *ch)
 /* Sentences are kept in the order the exchange has them. */
 static char *make_core(const struct dtext *t, const char *context)
 {
-	struct chooser ch = { t, context, xcalloc(t->nw + 1, 1),
+	struct chooser ch = { t, 0.5, context, xcalloc(t->nw + 1, 1),
 			      xcalloc(t->nw + 1, sizeof(size_t)), 0 };
 	char *done = xcalloc(t->ns + 1, 1), *core;
 	size_t k;

@@ -221,7 +221,7 @@ static int candidate(const struct dtext *t, size_t i, struct cand *c)
 			(all_caps(w) ? 0.6 : 0);
 		return 1;
 	}
-	if (w->flags & DW_CAP && !(w->flags & (DW_STOP | DW_WEAK))) {
+	if (w->flags & DW_CAP && !(w->flags & (DW_STOP | DW_WEAK | DW_VOC))) {
 		size_t b = i;
 
 		while (b + 1 < t->nw && t->w[b + 1].sent == w->sent &&
@@ -233,7 +233,7 @@ static int candidate(const struct dtext *t, size_t i, struct cand *c)
 		c->score = 1.5 + 0.2 * (double)(b - i);
 		return 1;
 	}
-	if (w->sal >= 1.0) {        /* any content word, with its neighbour */
+	if (w->sal >= 1.0 && !(w->flags & DW_VOC)) {   /* any content word */
 		window(t, i, 0, 1, c);
 		c->score = 0.5 + 0.1 * w->sal + (src == DSRC_USER ? 0.1 : 0);
 		return 1;

@@ -29,6 +29,7 @@ enum {
 	DW_SECRET = 1 << 7,     /* looks like a credential: never copied */
 	DW_CODE = 1 << 8,       /* inside a ``` block */
 	DW_FIRST = 1 << 9,      /* first word of its sentence */
+	DW_VOC = 1 << 10,       /* a name addressed: "Thanks, Maria." "Hey Tim!" */
 };
 
 struct dword {

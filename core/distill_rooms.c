@@ -238,9 +238,11 @@ static int best_word(const struct dtext *t)
 		const struct dword *w = &t->w[i];
 		double s;
 
-		if (!concept_word(w, t) || w->n < 4 || w->flags & DW_CODE)
+		if (!concept_word(w, t) || w->n < 4 ||
+		    w->flags & (DW_CODE | DW_VOC))
 			continue;
-		s = w->sal + where_bonus(t, w);
+		/* a name is no topic: no bonus for the capital */
+		s = w->sal - (w->flags & DW_CAP ? 0.5 : 0) + where_bonus(t, w);
 		if (s > top)
 			top = s, best = (int)i;
 	}

@@ -140,11 +140,37 @@ static void push_word(struct dtext *t, const char *raw, size_t rn,
 		w->flags |= DW_CAP;
 }
 
+/* A capitalised word right before ! , . ? that opens its sentence or
+ * follows a comma or a greeting: the person spoken to, who is in every
+ * exchange of that chat, so no detail and no room. */
+static int vocative(const struct dtext *t, const struct dword *w, size_t w0)
+{
+	static const char *const greet[] = { "hey", "hi", "hello", "thanks",
+		"thank", "bye", "dear", "wow", "yo", "congrats", "sorry" };
+	char after = w->p[w->n];
+	const struct dword *prev = w > t->w + w0 ? w - 1 : NULL;
+
+	if (!(w->flags & DW_CAP || w->flags & DW_FIRST) ||
+	    !isupper((unsigned char)w->p[0]) || !strchr("!,.?", after ? after :
+							  ' '))
+		return 0;
+	if (!prev || prev->p[prev->n] == ',')
+		return 1;
+	for (size_t i = 0; i < ARRAY_SIZE(greet); i++)
+		if (prev->n == strlen(greet[i]) &&
+		    !strncasecmp(prev->p, greet[i], prev->n))
+			return 1;
+	return 0;
+}
+
 static void end_sentence(struct dtext *t, size_t w0, enum dsrc src,
 			 int question)
 {
 	if (t->nw == w0)
 		return;
+	for (size_t i = w0; i < t->nw; i++)
+		if (vocative(t, &t->w[i], w0))
+			t->w[i].flags |= DW_VOC;
 	XGROW(t->s, t->caps, t->ns + 1);
 	t->s[t->ns].w0 = w0;
 	t->s[t->ns].nw = t->nw - w0;
@@ -311,7 +337,7 @@ static double salience(const struct dtext *t, const struct dword *w)
 		s += 0.5;
 	if (w->flags & DW_PATH)
 		s += 0.6;
-	if (w->n >= 7)
+	if (w->n >= 7 && !(w->flags & DW_WEAK))
 		s += 0.2;
 	tf = words_count_get(&t->tf, w->p, w->n);
 	if (tf > 1 && !(w->flags & DW_WEAK))

@@ -204,6 +204,11 @@ static void test_chat_exchange(void)
 	T_CONTAINS(v.p, "powerful");
 	T_CONTAINS(v.p, "Caroline");
 	T_CONTAINS(v.p, "Mel");
+	/* the people spoken to are in every exchange: not the detail, no room */
+	T_CHECK(strcmp(d.context, "Caroline") && strcmp(d.context, "Mel"));
+	for (int i = 0; i < d.nrooms; i++)
+		T_CHECK(strcmp(d.rooms[i].key, "caroline") &&
+			strcmp(d.rooms[i].key, "mel"));
 	distill_release(&d);
 	buf_release(&v);
 	fx_release(&c);
