@@ -451,6 +451,7 @@ int llm_parse_fields(const char *content, const char *verbatim,
 	const char *ctx;
 	char *core = NULL;
 	int rc = 0;
+	size_t why0 = why->len;
 
 	memset(d, 0, sizeof(*d));
 	d->distiller = "llm";
@@ -480,5 +481,8 @@ int llm_parse_fields(const char *content, const char *verbatim,
 	}
 	free(core);
 	cJSON_Delete(o);
+	for (size_t i = why0; i < why->len; i++)   /* quoted model text: */
+		if ((unsigned char)why->p[i] < 0x20)    /* keep one line */
+			why->p[i] = ' ';
 	return rc;
 }
