@@ -25,8 +25,30 @@ int cli_usage(const char *cmd, const char *usage)
 	return 2;
 }
 
+/* s with control characters (a newline in a file name) as \n, \t,
+ * \xHH, so a failure stays one line. */
+static void put_escaped(const char *s)
+{
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c == '\n')
+			fputs("\\n", stderr);
+		else if (c == '\t')
+			fputs("\\t", stderr);
+		else if (c < 0x20 || c == 0x7f)
+			fprintf(stderr, "\\x%02x", c);
+		else
+			fputc(c, stderr);
+	}
+}
+
 int cli_fail(const char *what, const char *why)
 {
-	fprintf(stderr, "recallfs: %s: %s\n", what, why);
+	fputs("recallfs: ", stderr);
+	put_escaped(what);
+	fputs(": ", stderr);
+	put_escaped(why);
+	fputc('\n', stderr);
 	return 1;
 }

@@ -58,7 +58,7 @@ static void ingest_one(struct run *r, const char *path, int explicit)
 	if (rc) {
 		if (r->tty)
 			fputc('\n', stderr);
-		fprintf(stderr, "recallfs: %s: %s\n", path, buf_str(&err));
+		cli_fail(path, buf_str(&err));
 		r->failed = 1;
 	}
 	progress(r, 0);
@@ -79,8 +79,8 @@ static void ingest_dir(struct run *r, const char *dir, int depth)
 	DIR *d = opendir(dir);
 
 	if (!d || depth > 64) {
-		fprintf(stderr, "recallfs: %s: %s\n", dir,
-			d ? "directories nested too deep" : strerror(errno));
+		cli_fail(dir, d ? "directories nested too deep" :
+			 strerror(errno));
 		r->failed = 1;
 		if (d)
 			closedir(d);
@@ -97,7 +97,9 @@ static void ingest_dir(struct run *r, const char *dir, int depth)
 		struct stat st;
 
 		buf_addf(&p, "%s/%s", dir, names.v[i]);
-		if (lstat(p.p, &st) == 0 && S_ISDIR(st.st_mode))
+		if (lstat(p.p, &st) < 0)
+			st.st_mode = 0;         /* gone meanwhile: skip it */
+		if (S_ISDIR(st.st_mode))
 			ingest_dir(r, p.p, depth + 1);
 		else if (S_ISREG(st.st_mode))
 			ingest_one(r, p.p, 0);
@@ -113,7 +115,7 @@ static void ingest_arg(struct run *r, const char *path)
 	if (strcmp(path, "-") && stat(path, &st) == 0 && S_ISDIR(st.st_mode))
 		ingest_dir(r, path, 0);
 	else if (strcmp(path, "-") && stat(path, &st) < 0) {
-		fprintf(stderr, "recallfs: %s: %s\n", path, strerror(errno));
+		cli_fail(path, strerror(errno));
 		r->failed = 1;
 	} else {
 		ingest_one(r, path, 1);
