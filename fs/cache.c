@@ -4,6 +4,7 @@
  *   exchanges  the seven files of an exchange, by id
  *   generated  README.md, status, MEMORY.md and query files, by a key
  *   ftrees     the files/ tree of a project
+ *   times      the latest exchange time of a project (directory mtimes)
  * An entry made for an older generation (v->gen) is recomputed.  With
  * --redact every file is masked here, once, before its size is known. */
 #include "common.h"
@@ -42,7 +43,16 @@ struct fslot {
 	struct fs_ftree t;
 };
 
+struct tslot {
+	int64_t pid, t;
+	uint64_t gen;
+	int valid;
+};
+
+#define NT 64
+
 struct fs_cache {
+	struct tslot t[NT];     /* latest exchange time per project (0: all) */
 	struct xslot x[NX];
 	struct gslot g[NG];
 	struct fslot f[NF];
@@ -139,7 +149,7 @@ static int render(struct fs_view *v, enum fs_what what, int64_t pid,
 	*mtime = time(NULL);
 	switch (what) {
 	case FSW_README:
-		if (store_view_project_time(v->st, 0, mtime))
+		if (fs_cache_ptime(v, 0, mtime))
 			*mtime = v->t0;
 		return fs_content_readme(v->live, v->inbox, v->only_project, b);
 	case FSW_STATUS:
@@ -231,5 +241,24 @@ int fs_cache_ftree(struct fs_view *v, int64_t pid, const struct fs_ftree **t)
 	}
 	s->used = ++c->tick;
 	*t = &s->t;
+	return 0;
+}
+
+int fs_cache_ptime(struct fs_view *v, int64_t pid, int64_t *t)
+{
+	struct tslot *s = &v->cache->t[(uint64_t)pid % NT];
+	int rc;
+
+	if (s->valid && s->pid == pid && s->gen == v->gen) {
+		*t = s->t;
+		return 0;
+	}
+	rc = store_view_project_time(v->st, pid, t);
+	if (rc)
+		return rc;
+	s->pid = pid;
+	s->t = *t;
+	s->gen = v->gen;
+	s->valid = 1;
 	return 0;
 }

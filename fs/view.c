@@ -270,7 +270,7 @@ static int resolve_project(struct fs_view *v, struct loc *l)
 		return rc;
 	l->what = FSW_PROJECT;
 	/* a project's directories carry its latest exchange time */
-	rc = store_view_project_time(v->st, l->pid, &l->mtime);
+	rc = fs_cache_ptime(v, l->pid, &l->mtime);
 	if (rc || l->c.n == 2)
 		return rc;
 	sub = l->c.v[2];
@@ -307,7 +307,7 @@ static int resolve(struct fs_view *v, const char *path, struct loc *l)
 	l->kind = FS_DIR;
 	/* the top directories carry the latest exchange time of all, so an
 	 * export and a mount of the same memory agree */
-	if (store_view_project_time(v->st, 0, &l->mtime))
+	if (fs_cache_ptime(v, 0, &l->mtime))
 		l->mtime = v->t0;
 	split(path, &l->c);
 	if (l->c.n == 0) {

@@ -20,6 +20,9 @@ int fs_cache_generated(struct fs_view *v, enum fs_what what, int64_t pid,
 		       const char *qscope, const struct buf **out,
 		       int64_t *mtime);
 
+/* Latest exchange time of project pid (0: of all), cached per generation. */
+int fs_cache_ptime(struct fs_view *v, int64_t pid, int64_t *t);
+
 /* The files/ tree of a project: (encoded path, exchange) pairs, sorted. */
 struct fs_fentry {
 	char *norm;             /* fs_path_encode of the raw path */
