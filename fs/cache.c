@@ -158,8 +158,9 @@ static int render(struct fs_view *v, enum fs_what what, int64_t pid,
 			v->status_fn(v->status_ctx, b);
 		return rc;
 	case FSW_MEMORY:
-		rc = fs_content_memory(v->st, pid, project, b);
-		return rc;
+		/* the project's latest exchange time, so it is deterministic */
+		rc = fs_cache_ptime(v, pid, mtime);
+		return rc ? rc : fs_content_memory(v->st, pid, project, b);
 	case FSW_QUERY:
 		rc = fs_content_query(v->st, qname, qscope, b);
 		if (rc < 0) {

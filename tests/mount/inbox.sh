@@ -27,13 +27,15 @@ check "drained" inbox_drained "$M"
 check_eq "inbox empty once ingested" "$(ls "$M/inbox" | grep -v -x -e failed -e bikes -e notes -e webapp | wc -l)" 0
 check "export" "$R" export "$TMP/inbox-export"
 check "inbox gives what CLI ingest gives" diff -r "$TMP/cli-export/projects" "$TMP/inbox-export/projects"
-n_before=$(ls "$M"/projects/*/exchanges | grep -c -- -)
-check_eq "7 exchanges" "$n_before" 7
+count() { ls "$1"/projects/*/exchanges | grep -c -- -; }
+n_before=$(count "$M")
+check "some exchanges" test "$n_before" -gt 3
+check_eq "as many exchanges as the CLI made" "$n_before" "$(count "$TMP/cli-export")"
 
 # the same file again adds nothing
 check "cp again" cp "$FIX/claude_webapp.jsonl" "$M/inbox/again.jsonl"
 check "drained" inbox_drained "$M"
-check_eq "same file adds nothing" "$(ls "$M"/projects/*/exchanges | grep -c -- -)" "$n_before"
+check_eq "same file adds nothing" "$(count "$M")" "$n_before"
 
 # a hidden temp file is held until renamed (what rsync does)
 cat >"$TMP/kettle.json" <<'EOF'
@@ -48,7 +50,7 @@ sleep 1.5
 check "hidden file stays pending" test -f "$M/inbox/.kettle.json.XyZ12"
 check "rename it into place" mv "$M/inbox/.kettle.json.XyZ12" "$M/inbox/kettle.json"
 check "drained" inbox_drained "$M"
-check_eq "renamed file ingested" "$(ls "$M/projects/notes/exchanges" | wc -l)" 4
+check "renamed file ingested" test "$(count "$M")" -gt "$n_before"
 
 # inbox/P/ names the project; mkdir makes a new one
 check "mkdir inbox/garage" mkdir "$M/inbox/garage"
@@ -60,6 +62,7 @@ check_fail "cp into a missing project dir fails" cp "$FIX/plain_bikes.txt" "$M/i
 check_fail "nested dirs refused" mkdir -p "$M/inbox/garage/sub" 2>/dev/null
 
 # garbage: failed/NAME + NAME.error, one line; nothing else affected
+n_before=$(count "$M")
 check "cp garbage" cp "$FIX/garbage.bin" "$M/inbox/"
 check "drained" inbox_drained "$M"
 check "garbage in failed/" cmp "$FIX/garbage.bin" "$M/inbox/failed/garbage.bin"
@@ -67,7 +70,7 @@ check_eq "error is one line" "$(wc -l <"$M/inbox/failed/garbage.bin.error")" 1
 check "error says something" test -s "$M/inbox/failed/garbage.bin.error"
 check_contains "status shows the failure" "$(cat "$M/status")" "garbage.bin"
 check "failed files can be removed" rm "$M/inbox/failed/garbage.bin" "$M/inbox/failed/garbage.bin.error"
-check_eq "exchanges unchanged by garbage" "$(ls "$M"/projects/*/exchanges | grep -c -- -)" 11
+check_eq "exchanges unchanged by garbage" "$(count "$M")" "$n_before"
 
 # queued while the database is locked by another process; listed; then
 # kill -9 and remount: nothing lost
@@ -91,7 +94,10 @@ wait "$LOCKER"
 check_fail "nothing ingested before the kill" test -d "$M/projects/queue" 2>/dev/null
 mnt "$M"
 check "drained after remount" inbox_drained "$M"
-check_eq "all queued files ingested" "$(ls "$M/projects/queue/exchanges" 2>/dev/null | wc -l)" 6
+RECALLFS_DB=$TMP/q.db "$R" ingest "$TMP"/q[123].json >/dev/null
+check_eq "all queued files ingested" "$(ls "$M/projects/queue/exchanges" 2>/dev/null | wc -l)" \
+	"$(RECALLFS_DB=$TMP/q.db "$R" stats --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["exchanges"])')"
+check "queue project not empty" test "$(ls "$M/projects/queue/exchanges" | wc -l)" -gt 2
 check "store is sound" sqlite3 "$RECALLFS_DB" "PRAGMA integrity_check" >/dev/null
 unmnt "$M"
 mfinish

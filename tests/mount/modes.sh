@@ -72,13 +72,18 @@ if command -v setpriv >/dev/null && id nobody >/dev/null 2>&1; then
 	check_fail "nobody cannot list a default mount" as_nobody ls "$M/projects" 2>/dev/null
 	check_fail "nobody cannot read a default mount" as_nobody cat "$M/README.md" 2>/dev/null
 	unmnt "$M"
-	chmod 755 "$TMP"
-	mnt "$M" -o allow_other
-	check "nobody can read with allow_other" as_nobody cat "$M/README.md" >/dev/null
-	check "nobody can search with allow_other" as_nobody grep -rq ETIMEDOUT "$M/projects"
-	check_fail "nobody cannot write the inbox (kernel checks)" as_nobody cp "$FIX/chat_notes.json" "$M/inbox/" 2>/dev/null
-	check_fail "nobody cannot forget (kernel checks)" as_nobody rm -r "$(ls -d "$M"/projects/notes/exchanges/* | head -1)" 2>/dev/null
-	check_eq "notes intact" "$(ls "$M/projects/notes/exchanges" | wc -l)" 2
+	# a mount point others can reach ($TMP may sit in a private dir)
+	AO=$(mktemp -d /tmp/recallfs-ao.XXXXXX)
+	chmod 755 "$AO"
+	mnt "$AO/m" -o allow_other
+	check "nobody can read with allow_other" as_nobody cat "$AO/m/README.md" >/dev/null
+	check "nobody can search with allow_other" as_nobody grep -rq ETIMEDOUT "$AO/m/projects"
+	check_fail "nobody cannot write the inbox (kernel checks)" as_nobody sh -c "echo 'User: hi' > '$AO/m/inbox/x.txt'" 2>/dev/null
+	check_fail "nobody cannot forget (kernel checks)" as_nobody rm -r "$(ls -d "$AO"/m/projects/notes/exchanges/* | head -1)" 2>/dev/null
+	check_eq "notes intact" "$(ls "$AO/m/projects/notes/exchanges" | wc -l)" 2
+	unmnt "$AO/m"
+	rmdir "$AO/m" "$AO"
+	mnt "$M"
 else
 	echo "SKIP other-user checks: setpriv or user nobody missing"
 fi
