@@ -145,6 +145,11 @@ static void take_extras(struct chooser *ch, char *done)
 	/* a short exchange has room left: its weak words too, sentence by
 	 * sentence (they still carry a query's words: "often", "amazing") */
 	ch->min_sal = 0.25;
+	n = 0;
+	for (size_t k = 0; k < t->ns; k++)
+		if (t->s[k].src != DSRC_TOOL && !t->s[k].repeat)
+			order[n++] = k;
+	qsort_r(order, n, sizeof(*order), by_score, (void *)t);
 	for (size_t j = 0; j < n && CORE_BUDGET - ch->spent >= 2; j++)
 		take(ch, order[j], CORE_BUDGET - ch->spent);
 	free(order);
