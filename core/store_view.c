@@ -12,7 +12,7 @@
 
 #define XCOLS "e.id, e.slug, e.t_start, e.t_end, e.project_id"
 
-enum extra { EX_NONE, EX_MEMORY, EX_PATH, EX_PROJECT };
+enum extra { EX_NONE, EX_MEMORY, EX_PATH, EX_PROJECT, EX_ROOM, EX_CONV };
 
 static char *col_dup(sqlite3_stmt *s, int i)
 {
@@ -69,6 +69,11 @@ static void fill_row(sqlite3_stmt *s, enum extra ex, struct store_xrow *r)
 		r->path = col_dup(s, 5);
 	} else if (ex == EX_PROJECT) {
 		r->project = col_dup(s, 5);
+	} else if (ex == EX_ROOM) {
+		r->room_type = col_dup(s, 5);
+		r->room_key = col_dup(s, 6);
+	} else if (ex == EX_CONV) {
+		r->conv_key = col_dup(s, 5);
 	}
 }
 
@@ -97,6 +102,9 @@ void store_xrow_release(struct store_xrow *r)
 	free(r->rooms);
 	free(r->path);
 	free(r->project);
+	free(r->room_type);
+	free(r->room_key);
+	free(r->conv_key);
 	memset(r, 0, sizeof(*r));
 }
 
@@ -201,6 +209,25 @@ int store_view_room_exchanges(struct store *st, int64_t project_id,
 		    " ON er.room_id=r.id JOIN exchanges e ON e.id=er.exchange_id"
 		    " WHERE r.project_id=?1 AND r.type=?2 AND r.key=?3"
 		    " ORDER BY e.id", project_id, type, key, EX_NONE, out);
+}
+
+int store_view_rooms_all(struct store *st, int64_t project_id,
+			 struct store_xrows *out)
+{
+	return rows(st, "SELECT " XCOLS ", r.type, r.key FROM rooms r JOIN"
+		    " exchange_rooms er ON er.room_id=r.id JOIN exchanges e ON"
+		    " e.id=er.exchange_id WHERE r.project_id=?1 AND"
+		    " e.project_id=?1 ORDER BY r.type, r.key, e.id", project_id,
+		    NULL, NULL, EX_ROOM, out);
+}
+
+int store_view_convs_all(struct store *st, int64_t project_id,
+			 struct store_xrows *out)
+{
+	return rows(st, "SELECT " XCOLS ", c.key FROM conversations c JOIN"
+		    " exchanges e ON e.conversation_id=c.id WHERE"
+		    " c.project_id=?1 AND e.project_id=?1 ORDER BY c.key,"
+		    " e.ply_start, e.id", project_id, NULL, NULL, EX_CONV, out);
 }
 
 int store_view_convs(struct store *st, int64_t project_id, struct strv *out)

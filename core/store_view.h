@@ -25,6 +25,8 @@ struct store_xrow {
 	char *rooms;            /* "type/key, type/key" or "" */
 	char *path;             /* store_view_files only: the raw path */
 	char *project;          /* store_view_pending only: project name */
+	char *room_type, *room_key;  /* store_view_rooms_all only */
+	char *conv_key;         /* store_view_convs_all only */
 };
 
 struct store_xrows {
@@ -63,6 +65,15 @@ int store_view_room_keys(struct store *st, int64_t project_id,
 int store_view_room_exchanges(struct store *st, int64_t project_id,
 			      const char *type, const char *key,
 			      struct store_xrows *out);
+
+/* Every (room, exchange) pair of a project in one query, sorted by type,
+ * key, then exchange id (rows carry room_type and room_key). */
+int store_view_rooms_all(struct store *st, int64_t project_id,
+			 struct store_xrows *out);
+/* Every (conversation, exchange) pair of a project, sorted by key, then
+ * ply order (rows carry conv_key). */
+int store_view_convs_all(struct store *st, int64_t project_id,
+			 struct store_xrows *out);
 
 /* Conversation keys of the project that have exchanges, sorted. */
 int store_view_convs(struct store *st, int64_t project_id, struct strv *out);

@@ -3,7 +3,8 @@
  * tables with least-recently-used replacement:
  *   exchanges  the seven files of an exchange, by id
  *   generated  README.md, status, MEMORY.md and query files, by a key
- *   ftrees     the files/ tree of a project
+ *   projects   per project: its exchanges, rooms, conversations and
+ *              files/ tree (fs_pidx), and the project ids by name
  *   times      the latest exchange time of a project (directory mtimes)
  * An entry made for an older generation (v->gen) is recomputed.  With
  * --redact every file is masked here, once, before its size is known. */
@@ -36,11 +37,11 @@ struct gslot {
 	struct buf b;
 };
 
-struct fslot {
+struct pslot {
 	int64_t pid;
 	uint64_t gen, used;
 	int valid;
-	struct fs_ftree t;
+	struct fs_pidx p;
 };
 
 struct tslot {
@@ -55,7 +56,10 @@ struct fs_cache {
 	struct tslot t[NT];     /* latest exchange time per project (0: all) */
 	struct xslot x[NX];
 	struct gslot g[NG];
-	struct fslot f[NF];
+	struct pslot f[NF];
+	struct strv pnames;     /* project names and ids, for pnames_gen */
+	int64_t *pids;
+	uint64_t pnames_gen;
 	uint64_t tick;
 };
 
@@ -66,6 +70,15 @@ void fs_view_init(struct fs_view *v, struct store *st)
 	v->gen = 1;
 	v->t0 = time(NULL);
 	v->cache = xcalloc(1, sizeof(*v->cache));
+}
+
+static void pidx_release(struct fs_pidx *p)
+{
+	store_xrows_release(&p->x);
+	store_xrows_release(&p->rooms);
+	store_xrows_release(&p->convs);
+	fs_ftree_release(&p->ft);
+	memset(p, 0, sizeof(*p));
 }
 
 void fs_view_release(struct fs_view *v)
@@ -82,7 +95,9 @@ void fs_view_release(struct fs_view *v)
 		buf_release(&c->g[i].b);
 	}
 	for (int i = 0; i < NF; i++)
-		fs_ftree_release(&c->f[i].t);
+		pidx_release(&c->f[i].p);
+	strv_clear(&c->pnames);
+	free(c->pids);
 	free(c);
 	v->cache = NULL;
 }
@@ -217,10 +232,25 @@ int fs_cache_generated(struct fs_view *v, enum fs_what what, int64_t pid,
 	return 0;
 }
 
-int fs_cache_ftree(struct fs_view *v, int64_t pid, const struct fs_ftree **t)
+static int pidx_build(struct store *st, int64_t pid, struct fs_pidx *p)
+{
+	int rc = store_view_exchanges(st, pid, &p->x);
+
+	if (!rc)
+		rc = store_view_rooms_all(st, pid, &p->rooms);
+	if (!rc)
+		rc = store_view_convs_all(st, pid, &p->convs);
+	if (!rc)
+		rc = fs_ftree_build(st, pid, &p->ft);
+	if (!rc)
+		rc = store_view_project_time(st, pid, &p->mtime);
+	return rc;
+}
+
+int fs_cache_pidx(struct fs_view *v, int64_t pid, const struct fs_pidx **p)
 {
 	struct fs_cache *c = v->cache;
-	struct fslot *s = NULL, *old = &c->f[0];
+	struct pslot *s = NULL, *old = &c->f[0];
 	int rc;
 
 	for (int i = 0; i < NF && !s; i++) {
@@ -231,18 +261,50 @@ int fs_cache_ftree(struct fs_view *v, int64_t pid, const struct fs_ftree **t)
 	}
 	if (!s) {
 		s = old;
-		fs_ftree_release(&s->t);
+		pidx_release(&s->p);
 		s->valid = 0;
-		rc = fs_ftree_build(v->st, pid, &s->t);
-		if (rc)
+		rc = pidx_build(v->st, pid, &s->p);
+		if (rc) {
+			pidx_release(&s->p);
 			return rc;
+		}
 		s->pid = pid;
 		s->gen = v->gen;
 		s->valid = 1;
 	}
 	s->used = ++c->tick;
-	*t = &s->t;
+	*p = &s->p;
 	return 0;
+}
+
+int fs_cache_project(struct fs_view *v, const char *name, int64_t *pid)
+{
+	struct fs_cache *c = v->cache;
+	int rc = 0;
+
+	if (c->pnames_gen != v->gen) {
+		strv_clear(&c->pnames);
+		free(c->pids);
+		c->pids = NULL;
+		c->pnames_gen = 0;
+		rc = store_view_projects(v->st, &c->pnames);
+		if (!rc)
+			c->pids = xcalloc(c->pnames.n + 1, sizeof(*c->pids));
+		for (size_t i = 0; !rc && i < c->pnames.n; i++)
+			rc = store_view_project_id(v->st, c->pnames.v[i],
+						   &c->pids[i]);
+		if (rc) {
+			strv_clear(&c->pnames);
+			return rc;
+		}
+		c->pnames_gen = v->gen;
+	}
+	for (size_t i = 0; i < c->pnames.n; i++)
+		if (!strcmp(c->pnames.v[i], name)) {
+			*pid = c->pids[i];
+			return 0;
+		}
+	return -ENOENT;
 }
 
 int fs_cache_ptime(struct fs_view *v, int64_t pid, int64_t *t)

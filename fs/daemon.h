@@ -46,6 +46,12 @@ extern const struct fuse_operations fs_ops;
 /* Marks the store changed (under d->lock): bumps the view's generation
  * and asks the next tick to invalidate the generated files. */
 void fsd_changed_locked(struct fsd *d);
+/* Under d->lock: if another connection committed since we last looked
+ * (PRAGMA data_version), marks the store changed; 1 if it did.  Listings
+ * and failed lookups call it, so what another process (or the inbox
+ * worker) ingested shows up at once, while everything else is served from
+ * the per-generation caches. */
+int fsd_refresh_locked(struct fsd *d);
 /* Queues one path for invalidation at the next tick. */
 void fsd_invalidate(struct fsd *d, const char *path);
 /* Inbox hooks (mount.c). */

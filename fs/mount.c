@@ -188,18 +188,25 @@ static void generated_paths(struct fsd *d, struct strv *out)
 	buf_release(&p);
 }
 
+int fsd_refresh_locked(struct fsd *d)
+{
+	int64_t v = 0;
+
+	if (store_view_data_version(&d->st, &v) || v == d->data_version)
+		return 0;
+	d->data_version = v;
+	fsd_changed_locked(d);
+	return 1;
+}
+
 void fsd_tick(void *ctx)
 {
 	struct fsd *d = ctx;
 	struct strv todo = STRV_INIT;
-	int64_t v = 0;
 	int dirty;
 
 	pthread_mutex_lock(&d->lock);
-	if (!store_view_data_version(&d->st, &v) && v != d->data_version) {
-		d->data_version = v;
-		fsd_changed_locked(d);
-	}
+	fsd_refresh_locked(d);
 	pthread_mutex_lock(&d->ilock);
 	dirty = d->dirty;
 	d->dirty = 0;

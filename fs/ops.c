@@ -98,6 +98,8 @@ static int op_getattr(const char *path, struct stat *st,
 	} else {
 		pthread_mutex_lock(&d->lock);
 		rc = fs_view_stat(&d->v, path, &n);
+		if (rc == -ENOENT && fsd_refresh_locked(d))
+			rc = fs_view_stat(&d->v, path, &n);  /* just ingested? */
 		pthread_mutex_unlock(&d->lock);
 		if (!rc)
 			node_stat(d, &n, st);
@@ -139,6 +141,7 @@ static int op_readdir(const char *path, void *buf, fuse_fill_dir_t fill,
 		rc = fs_inbox_list(d->inbox, rel, collect, &nm);
 	} else {
 		pthread_mutex_lock(&d->lock);
+		fsd_refresh_locked(d);
 		rc = fs_view_list(&d->v, path, collect, &nm);
 		pthread_mutex_unlock(&d->lock);
 	}

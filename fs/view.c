@@ -73,51 +73,93 @@ static int parse_xname(const char *name, int64_t *id, const char **slug)
 	return 0;
 }
 
+static int cmp_id(const void *key, const void *row)
+{
+	int64_t k = *(const int64_t *)key, id = ((const struct store_xrow *)row)->id;
+
+	return k < id ? -1 : k > id;
+}
+
 /* An exchange named name in project pid; fills id and mtime. */
 static int find_exchange(struct fs_view *v, int64_t pid, const char *name,
 			 int64_t *id, int64_t *mtime)
 {
-	struct store_xrow r;
+	const struct fs_pidx *p;
+	const struct store_xrow *r = NULL;
 	const char *slug;
 	int rc = parse_xname(name, id, &slug);
 
 	if (!rc)
-		rc = store_view_exchange(v->st, pid, *id, slug, &r);
-	if (rc)
-		return rc;
-	*mtime = xtime(&r);
-	store_xrow_release(&r);
-	return 0;
+		rc = fs_cache_pidx(v, pid, &p);
+	if (!rc && p->x.n)
+		r = bsearch(id, p->x.v, p->x.n, sizeof(*p->x.v), cmp_id);
+	if (!rc && (!r || strcmp(r->slug, slug)))
+		rc = -ENOENT;
+	if (!rc)
+		*mtime = xtime(r);
+	return rc;
 }
 
-/* The raw value in list whose encoded name is name, or NULL. */
-static const char *match_encoded(const struct strv *list, const char *name)
+/* Which field of a (room, exchange) or (conversation, exchange) row. */
+enum field { F_TYPE, F_KEY, F_CONV };
+
+static const char *field(const struct store_xrow *r, enum field f)
+{
+	return f == F_TYPE ? r->room_type : f == F_KEY ? r->room_key :
+		r->conv_key;
+}
+
+/* Rows matching type (NULL: any) and, for rooms, key (NULL: any). */
+static int row_in(const struct store_xrow *r, enum field f, const char *type,
+		  const char *key)
+{
+	if (f == F_CONV)
+		return !key || !strcmp(r->conv_key, key);
+	return (!type || !strcmp(r->room_type, type)) &&
+	       (!key || !strcmp(r->room_key, key));
+}
+
+/* The raw value of field f whose encoded name is name, among the rows of
+ * type (rooms), or NULL. */
+static const char *find_raw(const struct store_xrows *rows, enum field f,
+			    const char *type, const char *name)
 {
 	struct buf b = BUF_INIT(BUF_MAX_SMALL);
-	const char *hit = NULL;
+	const char *hit = NULL, *last = NULL;
 
-	for (size_t i = 0; !hit && i < list->n; i++) {
+	for (size_t i = 0; !hit && i < rows->n; i++) {
+		const char *raw = field(&rows->v[i], f);
+
+		if (!row_in(&rows->v[i], f, f == F_KEY ? type : NULL, NULL) ||
+		    (last && !strcmp(last, raw)))
+			continue;
+		last = raw;
 		buf_reset(&b);
-		if (!fs_name_encode(list->v[i], &b) && !strcmp(b.p, name))
-			hit = list->v[i];
+		if (!fs_name_encode(raw, &b) && !strcmp(buf_str(&b), name))
+			hit = raw;
 	}
 	buf_release(&b);
 	return hit;
 }
 
-/* Whether rows hold exchange name; sets id and mtime. */
-static int rows_find(const struct store_xrows *r, const char *name,
+/* The exchange called name among the rows of (type, key) or of conv key. */
+static int rows_find(const struct store_xrows *rows, enum field f,
+		     const char *type, const char *key, const char *name,
 		     int64_t *id, int64_t *mtime)
 {
 	struct buf b = BUF_INIT(BUF_MAX_SMALL);
 	int rc = -ENOENT;
 
-	for (size_t i = 0; rc && i < r->n; i++) {
+	for (size_t i = 0; rc && i < rows->n; i++) {
+		const struct store_xrow *r = &rows->v[i];
+
+		if (!row_in(r, f, type, key))
+			continue;
 		buf_reset(&b);
-		store_exchange_name(r->v[i].id, r->v[i].slug, &b);
+		store_exchange_name(r->id, r->slug, &b);
 		if (!strcmp(buf_str(&b), name)) {
-			*id = r->v[i].id;
-			*mtime = xtime(&r->v[i]);
+			*id = r->id;
+			*mtime = xtime(r);
 			rc = 0;
 		}
 	}
@@ -134,72 +176,54 @@ static void link_target(struct loc *l, size_t ups, const char *xname)
 
 static int resolve_rooms(struct fs_view *v, struct loc *l)
 {
-	struct strv sv = STRV_INIT;
-	struct store_xrows r = STORE_XROWS_INIT;
-	const char *key;
-	int rc;
+	const struct fs_pidx *p;
+	const char *type, *key;
+	int rc = fs_cache_pidx(v, l->pid, &p);
 
 	l->what = FSW_ROOMS;
-	if (l->c.n == 3)
-		return 0;
-	rc = store_view_room_types(v->st, l->pid, &sv);
-	if (!rc && !strv_has(&sv, l->c.v[3]))
-		rc = -ENOENT;
-	strv_clear(&sv);
-	if (rc || l->c.n == 4) {
-		l->what = FSW_ROOM_TYPE;
+	if (rc || l->c.n == 3)
 		return rc;
-	}
-	rc = store_view_room_keys(v->st, l->pid, l->c.v[3], &sv);
-	key = rc ? NULL : match_encoded(&sv, l->c.v[4]);
-	if (!rc && !key)
-		rc = -ENOENT;
-	if (!rc && l->c.n == 5) {
-		l->what = FSW_ROOM;
-	} else if (!rc && l->c.n == 6) {
-		rc = store_view_room_exchanges(v->st, l->pid, l->c.v[3], key,
-					       &r);
-		if (!rc)
-			rc = rows_find(&r, l->c.v[5], &l->xid, &l->mtime);
-		l->what = FSW_LINK;
-		l->kind = FS_LNK;
-		link_target(l, 3, l->c.v[5]);
-	} else if (!rc) {
-		rc = -ENOENT;
-	}
-	strv_clear(&sv);
-	store_xrows_release(&r);
-	return rc;
+	l->what = FSW_ROOM_TYPE;
+	type = find_raw(&p->rooms, F_TYPE, NULL, l->c.v[3]);
+	if (!type)
+		return -ENOENT;
+	if (l->c.n == 4)
+		return 0;
+	key = find_raw(&p->rooms, F_KEY, type, l->c.v[4]);
+	if (!key)
+		return -ENOENT;
+	l->what = FSW_ROOM;
+	if (l->c.n == 5)
+		return 0;
+	l->what = FSW_LINK;
+	l->kind = FS_LNK;
+	link_target(l, 3, l->c.v[5]);
+	return rows_find(&p->rooms, F_KEY, type, key, l->c.v[5], &l->xid,
+			 &l->mtime);
 }
 
 static int resolve_convs(struct fs_view *v, struct loc *l)
 {
-	struct strv sv = STRV_INIT;
-	struct store_xrows r = STORE_XROWS_INIT;
+	const struct fs_pidx *p;
 	const char *key;
-	int rc;
+	int rc = fs_cache_pidx(v, l->pid, &p);
 
 	l->what = FSW_CONVS;
-	if (l->c.n == 3)
-		return 0;
+	if (rc || l->c.n == 3)
+		return rc;
 	if (l->c.n > 5)
 		return -ENOENT;
-	rc = store_view_convs(v->st, l->pid, &sv);
-	key = rc ? NULL : match_encoded(&sv, l->c.v[3]);
-	if (!rc && !key)
-		rc = -ENOENT;
+	key = find_raw(&p->convs, F_CONV, NULL, l->c.v[3]);
+	if (!key)
+		return -ENOENT;
 	l->what = FSW_CONV;
-	if (!rc && l->c.n == 5) {
-		rc = store_view_conv_exchanges(v->st, l->pid, key, &r);
-		if (!rc)
-			rc = rows_find(&r, l->c.v[4], &l->xid, &l->mtime);
-		l->what = FSW_LINK;
-		l->kind = FS_LNK;
-		link_target(l, 2, l->c.v[4]);
-	}
-	strv_clear(&sv);
-	store_xrows_release(&r);
-	return rc;
+	if (l->c.n == 4)
+		return 0;
+	l->what = FSW_LINK;
+	l->kind = FS_LNK;
+	link_target(l, 2, l->c.v[4]);
+	return rows_find(&p->convs, F_CONV, NULL, key, l->c.v[4], &l->xid,
+			 &l->mtime);
 }
 
 static void join(const struct strv *c, size_t from, size_t to, struct buf *b)
@@ -213,8 +237,11 @@ static void join(const struct strv *c, size_t from, size_t to, struct buf *b)
 
 static int resolve_files(struct fs_view *v, struct loc *l)
 {
+	const struct fs_pidx *p;
 	const struct fs_ftree *t;
-	int rc = fs_cache_ftree(v, l->pid, &t);
+	int rc = fs_cache_pidx(v, l->pid, &p);
+
+	t = rc ? NULL : &p->ft;
 
 	l->what = FSW_FILES_DIR;
 	if (rc || l->c.n == 3)
@@ -259,20 +286,23 @@ static int resolve_exchanges(struct fs_view *v, struct loc *l)
 
 static int resolve_project(struct fs_view *v, struct loc *l)
 {
+	const struct fs_pidx *p;
 	const char *sub;
 	int rc;
 
 	l->project = l->c.v[1];
 	if (v->only_project && strcmp(l->project, v->only_project))
 		return -ENOENT;
-	rc = store_view_project_id(v->st, l->project, &l->pid);
+	rc = fs_cache_project(v, l->project, &l->pid);
+	if (!rc)
+		rc = fs_cache_pidx(v, l->pid, &p);
 	if (rc)
 		return rc;
 	l->what = FSW_PROJECT;
 	/* a project's directories carry its latest exchange time */
-	rc = fs_cache_ptime(v, l->pid, &l->mtime);
-	if (rc || l->c.n == 2)
-		return rc;
+	l->mtime = p->mtime;
+	if (l->c.n == 2)
+		return 0;
 	sub = l->c.v[2];
 	if (!strcmp(sub, "MEMORY.md") && l->c.n == 3) {
 		l->what = FSW_MEMORY;
@@ -435,20 +465,35 @@ static int list_root(struct fs_view *v, fs_list_fn fn, void *ctx)
 	return rc ? rc : fn(ctx, "projects", FS_DIR);
 }
 
-static int list_strv(const struct strv *sv, int encode, const char *only,
-		     fs_list_fn fn, void *ctx)
+static int list_projects(struct fs_view *v, fs_list_fn fn, void *ctx)
+{
+	struct strv sv = STRV_INIT;
+	int rc = store_view_projects(v->st, &sv);
+
+	for (size_t i = 0; !rc && i < sv.n; i++)
+		if (!v->only_project || !strcmp(sv.v[i], v->only_project))
+			rc = fn(ctx, sv.v[i], FS_DIR);
+	strv_clear(&sv);
+	return rc;
+}
+
+/* Distinct values of field f (rows sorted by it), encoded, as dirs. */
+static int list_distinct(const struct store_xrows *rows, enum field f,
+			 const char *type, fs_list_fn fn, void *ctx)
 {
 	struct buf b = BUF_INIT(BUF_MAX_SMALL);
+	const char *last = NULL;
 	int rc = 0;
 
-	for (size_t i = 0; !rc && i < sv->n; i++) {
-		if (only && strcmp(sv->v[i], only))
+	for (size_t i = 0; !rc && i < rows->n; i++) {
+		const char *raw = field(&rows->v[i], f);
+
+		if (!row_in(&rows->v[i], f, f == F_KEY ? type : NULL, NULL) ||
+		    (last && !strcmp(last, raw)))
 			continue;
+		last = raw;
 		buf_reset(&b);
-		if (encode)
-			rc = fs_name_encode(sv->v[i], &b);
-		else
-			rc = buf_adds(&b, sv->v[i]);
+		rc = fs_name_encode(raw, &b);
 		if (!rc)
 			rc = fn(ctx, buf_str(&b), FS_DIR);
 	}
@@ -456,15 +501,19 @@ static int list_strv(const struct strv *sv, int encode, const char *only,
 	return rc;
 }
 
-static int list_rows(const struct store_xrows *r, enum fs_kind kind,
+/* Exchange names of the rows matching (type, key) / conv key. */
+static int list_rows(const struct store_xrows *rows, enum field f,
+		     const char *type, const char *key, enum fs_kind kind,
 		     fs_list_fn fn, void *ctx)
 {
 	struct buf b = BUF_INIT(BUF_MAX_SMALL);
 	int rc = 0;
 
-	for (size_t i = 0; !rc && i < r->n; i++) {
+	for (size_t i = 0; !rc && i < rows->n; i++) {
+		if (key && !row_in(&rows->v[i], f, type, key))
+			continue;
 		buf_reset(&b);
-		rc = store_exchange_name(r->v[i].id, r->v[i].slug, &b);
+		rc = store_exchange_name(rows->v[i].id, rows->v[i].slug, &b);
 		if (!rc)
 			rc = fn(ctx, buf_str(&b), kind);
 	}
@@ -499,10 +548,9 @@ static int list_xdir(fs_list_fn fn, void *ctx)
 static int list_loc(struct fs_view *v, struct loc *l, fs_list_fn fn,
 		    void *ctx)
 {
-	struct strv sv = STRV_INIT;
-	struct store_xrows r = STORE_XROWS_INIT;
-	const struct fs_ftree *t;
-	int rc = 0;
+	const struct fs_pidx *p = NULL;
+	const char *type, *key;
+	int rc;
 
 	switch (l->what) {
 	case FSW_ROOT:
@@ -510,61 +558,42 @@ static int list_loc(struct fs_view *v, struct loc *l, fs_list_fn fn,
 	case FSW_QUERY_DIR:
 		return 0;
 	case FSW_PROJECTS:
-		rc = store_view_projects(v->st, &sv);
-		if (!rc)
-			rc = list_strv(&sv, 0, v->only_project, fn, ctx);
-		break;
+		return list_projects(v, fn, ctx);
 	case FSW_PROJECT:
 		return list_project(v, fn, ctx);
-	case FSW_EXCHANGES:
-		rc = store_view_exchanges(v->st, l->pid, &r);
-		if (!rc)
-			rc = list_rows(&r, FS_DIR, fn, ctx);
-		break;
 	case FSW_XDIR:
 		return list_xdir(fn, ctx);
+	default:
+		break;
+	}
+	rc = fs_cache_pidx(v, l->pid, &p);
+	if (rc)
+		return rc;
+	switch (l->what) {
+	case FSW_EXCHANGES:
+		return list_rows(&p->x, F_CONV, NULL, NULL, FS_DIR, fn, ctx);
 	case FSW_ROOMS:
-		rc = store_view_room_types(v->st, l->pid, &sv);
-		if (!rc)
-			rc = list_strv(&sv, 1, NULL, fn, ctx);
-		break;
+		return list_distinct(&p->rooms, F_TYPE, NULL, fn, ctx);
 	case FSW_ROOM_TYPE:
-		rc = store_view_room_keys(v->st, l->pid, l->c.v[3], &sv);
-		if (!rc)
-			rc = list_strv(&sv, 1, NULL, fn, ctx);
-		break;
+		type = find_raw(&p->rooms, F_TYPE, NULL, l->c.v[3]);
+		return type ? list_distinct(&p->rooms, F_KEY, type, fn, ctx) :
+			-ENOENT;
 	case FSW_ROOM:
-		rc = store_view_room_keys(v->st, l->pid, l->c.v[3], &sv);
-		if (!rc)
-			rc = store_view_room_exchanges(v->st, l->pid, l->c.v[3],
-				match_encoded(&sv, l->c.v[4]), &r);
-		if (!rc)
-			rc = list_rows(&r, FS_LNK, fn, ctx);
-		break;
+		type = find_raw(&p->rooms, F_TYPE, NULL, l->c.v[3]);
+		key = type ? find_raw(&p->rooms, F_KEY, type, l->c.v[4]) : NULL;
+		return key ? list_rows(&p->rooms, F_KEY, type, key, FS_LNK, fn,
+				       ctx) : -ENOENT;
 	case FSW_CONVS:
-		rc = store_view_convs(v->st, l->pid, &sv);
-		if (!rc)
-			rc = list_strv(&sv, 1, NULL, fn, ctx);
-		break;
+		return list_distinct(&p->convs, F_CONV, NULL, fn, ctx);
 	case FSW_CONV:
-		rc = store_view_convs(v->st, l->pid, &sv);
-		if (!rc)
-			rc = store_view_conv_exchanges(v->st, l->pid,
-				match_encoded(&sv, l->c.v[3]), &r);
-		if (!rc)
-			rc = list_rows(&r, FS_LNK, fn, ctx);
-		break;
+		key = find_raw(&p->convs, F_CONV, NULL, l->c.v[3]);
+		return key ? list_rows(&p->convs, F_CONV, NULL, key, FS_LNK, fn,
+				       ctx) : -ENOENT;
 	case FSW_FILES_DIR:
-		rc = fs_cache_ftree(v, l->pid, &t);
-		if (!rc)
-			rc = fs_ftree_list(t, buf_str(&l->prefix), fn, ctx);
-		break;
+		return fs_ftree_list(&p->ft, buf_str(&l->prefix), fn, ctx);
 	default:
 		return -ENOTDIR;
 	}
-	strv_clear(&sv);
-	store_xrows_release(&r);
-	return rc;
 }
 
 int fs_view_list(struct fs_view *v, const char *path, fs_list_fn fn,

@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "buf.h"
+#include "store_view.h"
 #include "view.h"
 
 /* Exchange file idx of exchange xid (rendered, redacted when asked). */
@@ -33,7 +34,6 @@ struct fs_ftree {
 	struct fs_fentry *e;
 	size_t n, cap;
 };
-int fs_cache_ftree(struct fs_view *v, int64_t pid, const struct fs_ftree **t);
 int fs_ftree_build(struct store *st, int64_t pid, struct fs_ftree *t);
 void fs_ftree_release(struct fs_ftree *t);
 /* 1 if prefix ("" = files/ itself) is a directory of the tree. */
@@ -44,5 +44,19 @@ int fs_ftree_find(const struct fs_ftree *t, const char *prefix,
 /* Subdirectories, then exchange links, of directory prefix. */
 int fs_ftree_list(const struct fs_ftree *t, const char *prefix,
 		  fs_list_fn fn, void *ctx);
+
+/* Everything the tree shows of one project, read in four queries and kept
+ * for a generation, so that lookups and listings under projects/P cost no
+ * query at all. */
+struct fs_pidx {
+	struct store_xrows x;       /* exchanges, by id */
+	struct store_xrows rooms;   /* (room, exchange), by type, key, id */
+	struct store_xrows convs;   /* (conversation, exchange), ply order */
+	struct fs_ftree ft;         /* files/ */
+	int64_t mtime;              /* latest exchange time */
+};
+int fs_cache_pidx(struct fs_view *v, int64_t pid, const struct fs_pidx **p);
+/* Project id by name, cached per generation.  -ENOENT. */
+int fs_cache_project(struct fs_view *v, const char *name, int64_t *pid);
 
 #endif

@@ -27,7 +27,7 @@ check "drained" inbox_drained "$M"
 check_eq "inbox empty once ingested" "$(ls "$M/inbox" | grep -v -x -e failed -e bikes -e notes -e webapp | wc -l)" 0
 check "export" "$R" export "$TMP/inbox-export"
 check "inbox gives what CLI ingest gives" diff -r "$TMP/cli-export/projects" "$TMP/inbox-export/projects"
-count() { ls "$1"/projects/*/exchanges | grep -c -- -; }
+count() { find "$1"/projects/*/exchanges -mindepth 1 -maxdepth 1 | wc -l; }
 n_before=$(count "$M")
 check "some exchanges" test "$n_before" -gt 3
 check_eq "as many exchanges as the CLI made" "$n_before" "$(count "$TMP/cli-export")"

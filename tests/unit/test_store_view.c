@@ -127,6 +127,20 @@ static void test_rooms_convs(void)
 	T_EQ(store_view_conv_exchanges(&st, pa, "s2", &r), 0);
 	T_EQ(r.n, 0);
 	store_xrows_release(&r);
+	T_EQ(store_view_rooms_all(&st, pa, &r), 0);
+	T_EQ(r.n, 2);
+	T_STREQ(r.v[0].room_type, "concept");
+	T_STREQ(r.v[0].room_key, "retry");
+	T_EQ(r.v[0].id, x2);    /* by id within a room */
+	store_xrows_release(&r);
+	T_EQ(store_view_convs_all(&st, pa, &r), 0);
+	T_EQ(r.n, 2);
+	T_STREQ(r.v[0].conv_key, "s1");
+	T_EQ(r.v[0].id, x1);    /* ply order */
+	store_xrows_release(&r);
+	T_EQ(store_view_convs_all(&st, pb, &r), 0);
+	T_EQ(r.n, 1);
+	store_xrows_release(&r);
 }
 
 static void test_files_memory(void)
