@@ -336,9 +336,17 @@ static int open_inbox(struct fsd *d, struct buf *err)
 	return rc;
 }
 
-static void status_inbox(void *ctx, struct buf *out)
+static void status_extra(void *ctx, struct buf *out)
 {
-	fs_inbox_status(ctx, out);
+	struct fsd *d = ctx;
+
+	buf_addf(out, "distiller\t%s\nmount\t%s%s%s\n",
+		 d->o->use_llm ? "llm" : "heuristic",
+		 d->o->readonly ? "read-only" : "read-write",
+		 d->o->redact ? ", redacted" : "",
+		 d->o->project ? ", one project" : "");
+	if (d->inbox)
+		fs_inbox_status(d->inbox, out);
 }
 
 static void setup_view(struct fsd *d)
@@ -348,10 +356,8 @@ static void setup_view(struct fsd *d)
 	d->v.redact = d->o->redact;
 	d->v.live = 1;
 	d->v.inbox = !d->o->readonly;
-	if (d->inbox) {
-		d->v.status_fn = status_inbox;
-		d->v.status_ctx = d->inbox;
-	}
+	d->v.status_fn = status_extra;
+	d->v.status_ctx = d;
 	refresh_projects(d);
 }
 
@@ -374,7 +380,6 @@ static int serve(struct fsd *d, struct fuse *f, struct buf *err)
 	 * calls our destroy, and the worker's invalidations walk that table */
 	fs_inbox_close(d->inbox);
 	d->inbox = NULL;
-	d->v.status_fn = NULL;
 	d->fuse = NULL;
 	return rc;
 }
