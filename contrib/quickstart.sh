@@ -79,3 +79,7 @@ Your memory is mounted at $mnt.  Try:
 
 Unmount with: $R umount $mnt
 EOF
+if [ -n "$db_opt" ]; then
+	echo "(The example lives in its own database; give other recallfs" \
+		"commands $db_opt.)"
+fi
