@@ -6,8 +6,9 @@
  *
  *   lat repeat N [-s SETUP] -- CMD ARGS...
  *       runs SETUP (with sh -c, untimed) then CMD, N times; prints
- *       "med MS min MS max MS first MS rss KB bytes B exit E"
- *       (first: the first run, included in med/min/max; rss: the largest
+ *       "med MS min MS max MS first MS cpu MS rss KB bytes B exit E"
+ *       (first: the first run, included in med/min/max; cpu: median user +
+ *       system CPU time of the child; rss: the largest
  *       peak RSS of any run; bytes: output of the last run)
  *   lat queries N QFILE -- CMD ARGS...
  *       for each of N rounds runs CMD once per line of QFILE; in ARGS "{}"
@@ -60,7 +61,7 @@ static double pct(double *v, size_t n, double p)
 	return lo + 1 < n ? v[lo] * (1 - frac) + v[lo + 1] * frac : v[lo];
 }
 
-struct run { double ms; long rss_kb; size_t bytes; int status; };
+struct run { double ms, cpu_ms; long rss_kb; size_t bytes; int status; };
 
 /* Runs argv, output counted; returns -1 if it could not start. */
 static int run(char **argv, struct run *r)
@@ -100,6 +101,8 @@ static int run(char **argv, struct run *r)
 		;
 	r->ms = now_ms() - t0;
 	r->rss_kb = ru.ru_maxrss;
+	r->cpu_ms = (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1e3 +
+		    (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e3;
 	r->status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 	return 0;
 }
@@ -107,6 +110,7 @@ static int run(char **argv, struct run *r)
 static int cmd_repeat(int n, const char *setup, char **argv)
 {
 	double *v = calloc((size_t)n, sizeof(*v)), first = 0, med;
+	double *cpu = calloc((size_t)n, sizeof(*cpu));
 	long rss = 0;
 	struct run r = { 0 };
 	int bad = 0;
@@ -119,6 +123,7 @@ static int cmd_repeat(int n, const char *setup, char **argv)
 		if (run(argv, &r))
 			return 1;
 		v[i] = r.ms;
+		cpu[i] = r.cpu_ms;
 		if (!i)
 			first = r.ms;
 		if (r.rss_kb > rss)
@@ -127,9 +132,11 @@ static int cmd_repeat(int n, const char *setup, char **argv)
 			bad = r.status;
 	}
 	med = pct(v, (size_t)n, 0.5);    /* sorts v */
-	printf("med %.3f min %.3f max %.3f first %.3f rss %ld bytes %zu "
-	       "exit %d\n", med, v[0], v[n - 1], first, rss, r.bytes, bad);
+	printf("med %.3f min %.3f max %.3f first %.3f cpu %.3f rss %ld "
+	       "bytes %zu exit %d\n", med, v[0], v[n - 1], first,
+	       pct(cpu, (size_t)n, 0.5), rss, r.bytes, bad);
 	free(v);
+	free(cpu);
 	return 0;
 }
 

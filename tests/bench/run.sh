@@ -97,6 +97,9 @@ fmt() {
 # med (min-max)
 spread() { echo "$(fmt "$1") ($(fmt "$2")-$(fmt "$3"))"; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0 && a != "") printf "%.2fx", a / b; else print "n/a" }'; }
+# speed BASE_MS THIS_MS WHAT: "3.1x faster than WHAT" / "1.4x slower than WHAT"
+speed() { awk -v a="$1" -v b="$2" -v w="$3" 'BEGIN { if (a <= 0 || b <= 0) print "n/a";
+	else if (a >= b) printf "%.1fx faster than %s", a / b, w; else printf "%.1fx slower than %s", b / a, w }'; }
 calc() { awk "BEGIN { printf \"%.6f\", $1 }"; }
 field() { # field NAME LINE: the value after NAME in a lat output line
 	awk -v k="$1" '{ for (i = 1; i < NF; i++) if ($i == k) { print $(i + 1); exit } }' <<<"$2"
@@ -178,7 +181,7 @@ bench_size() {
 	[ -z "${TOKCHECK:-}" ] && tokenizer_check "$d"
 
 	echo
-	echo "### $(fmt "$n") exchanges ($sessions sessions, 8 projects, $(mb "$jsonl_bytes") of JSONL)"
+	echo "### $(fmt "$n") exchanges ($sessions sessions, 8 projects, $(mb "$jsonl_bytes") of JSONL; load average $(cut -d' ' -f1 /proc/loadavg) at start)"
 	echo
 	row section measure recallfs alternative ratio
 	row --- --- --- --- ---
@@ -213,7 +216,12 @@ bench_size() {
 		row ingest "exchanges/s (target >= 2,000 at 100k)" \
 			"$(spread "$ixps" "$(calc "$nx / ($(field max "$ing") / 1000)")" \
 				"$(calc "$nx / ($(field min "$ing") / 1000)")") ($nx exchanges in $(fmt "$(field med "$ing")") ms)" \
-			"$fcell" "$(ratio "$ixps" "$fxps")"
+			"$fcell" "recallfs/FTS5 $(ratio "$ixps" "$fxps")"
+		row ingest "exchanges per CPU-second (user+sys; the machine is shared)" \
+			"$(fmt "$(calc "$nx / ($(field cpu "$ing") / 1000)")")" \
+			"$(fmt "$(calc "$nt / ($(field cpu "$fts") / 1000)")")" \
+			"recallfs/FTS5 $(ratio "$(calc "$nx / $(field cpu "$ing")")" "$(calc "$nt / $(field cpu "$fts")")")"
+		put ingest_cpu_xps "$(calc "$nx / ($(field cpu "$ing") / 1000)")"
 		row ingest "MB/s" "$(fmt "$(calc "$jsonl_bytes / 1e6 / ($(field med "$ing") / 1000)")") MB/s of JSONL" \
 			"$(fmt "$(calc "$tbytes / 1e6 / ($(field med "$fts") / 1000)")") MB/s of text" ""
 		row ingest "peak RSS" "$(kb2mb "$(field rss "$ing")")" "$(kb2mb "$(field rss "$fts")")" \
@@ -256,7 +264,7 @@ bench_size() {
 				continue
 			fi
 			row "query $m" "CLI p50 / p99 ms (target < 5 / < 20)" "$(qcell "$out")" "rg: $(fmt "$rg50")" \
-				"$(ratio "$rg50" "$(field p50 "$out")") faster than rg"
+				"$(speed "$rg50" "$(field p50 "$out")" rg)"
 			put "cli_$m" "$(field p50 "$out")"; put "cli99_$m" "$(field p99 "$out")"
 		done
 	else
@@ -284,7 +292,7 @@ bench_size() {
 				continue
 			fi
 			row "query $m" "mount: cat p50 / p99 ms (target < 5 / < 20)" "$(qcell "$out")" \
-				"in-process open+read: $(qcell "$inproc")" "$(ratio "$rg50" "$(field p50 "$out")") faster than rg"
+				"in-process open+read: $(qcell "$inproc")" "$(speed "$rg50" "$(field p50 "$out")" rg)"
 			put "mnt_$m" "$(field p50 "$out")"; put "mnt99_$m" "$(field p99 "$out")"
 		done
 	else
