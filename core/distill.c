@@ -30,15 +30,15 @@ struct chooser {
 	char *chosen;           /* per word */
 	size_t *cand;
 	int spent;              /* tokens */
+	size_t *list, nlist;    /* the chosen words' indices */
 };
 
 static int dup_of_chosen(const struct chooser *ch, const struct dword *w)
 {
-	for (size_t i = 0; i < ch->t->nw; i++) {
-		const struct dword *o = &ch->t->w[i];
+	for (size_t i = 0; i < ch->nlist; i++) {
+		const struct dword *o = &ch->t->w[ch->list[i]];
 
-		if (ch->chosen[i] && o->n == w->n &&
-		    !strncasecmp(o->p, w->p, w->n))
+		if (o->n == w->n && !strncasecmp(o->p, w->p, w->n))
 			return 1;
 	}
 	return 0;
@@ -93,6 +93,7 @@ static int take(struct chooser *ch, size_t k, int budget)
 
 		if (spent + (int)w->tok <= budget) {
 			ch->chosen[ch->cand[j]] = 1;
+			ch->list[ch->nlist++] = ch->cand[j];
 			spent += (int)w->tok;
 		}
 	}
@@ -182,6 +183,7 @@ static char *render(const struct chooser *ch)
 static char *make_core(const struct dtext *t, const char *context)
 {
 	struct chooser ch = { t, 0.5, context, xcalloc(t->nw + 1, 1),
+			      xcalloc(t->nw + 1, sizeof(size_t)), 0,
 			      xcalloc(t->nw + 1, sizeof(size_t)), 0 };
 	char *done = xcalloc(t->ns + 1, 1), *core;
 	size_t k;
@@ -202,6 +204,7 @@ static char *make_core(const struct dtext *t, const char *context)
 	core = render(&ch);
 	free(ch.chosen);
 	free(ch.cand);
+	free(ch.list);
 	free(done);
 	return core;
 }

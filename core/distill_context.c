@@ -39,8 +39,11 @@ static const char *const units[] = {
 
 static int word_in(const struct dword *w, const char *const *tab, size_t n)
 {
+	int c = tolower((unsigned char)w->p[0]);
+
 	for (size_t i = 0; i < n; i++)
-		if (w->n == strlen(tab[i]) && !strncasecmp(w->p, tab[i], w->n))
+		if (c == (unsigned char)tab[i][0] && w->n == strlen(tab[i]) &&
+		    !strncasecmp(w->p, tab[i], w->n))
 			return 1;
 	return 0;
 }

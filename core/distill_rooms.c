@@ -200,32 +200,34 @@ static int pair_at(const struct dtext *t, size_t i)
 {
 	return i + 1 < t->nw && t->w[i].sent == t->w[i + 1].sent &&
 		concept_word(&t->w[i], t) && concept_word(&t->w[i + 1], t) &&
-		!(t->w[i].flags & DW_CODE) && t->w[i].p[t->w[i].n] == ' ';
+		!(t->w[i].flags & DW_CODE) &&
+		t->w[i + 1].p == t->w[i].p + t->w[i].n + 1 &&
+		t->w[i].p[t->w[i].n] == ' ';
 }
 
-static int same_pair(const struct dtext *t, size_t i, size_t k)
-{
-	return t->w[i].n == t->w[k].n && t->w[i + 1].n == t->w[k + 1].n &&
-		!strncasecmp(t->w[i].p, t->w[k].p, t->w[i].n) &&
-		!strncasecmp(t->w[i + 1].p, t->w[k + 1].p, t->w[i + 1].n);
-}
-
-/* The most repeated adjacent content word pair (count >= 2), or -1. */
+/* The most repeated adjacent content word pair (count >= 2), or -1.  A
+ * pair is contiguous text "a b" (one space), counted as one span. */
 static int best_pair(const struct dtext *t)
 {
+	struct words_count wc = { 0 };
 	int best = -1;
-	size_t top = 1, cap = t->nw < 1500 ? t->nw : 1500;
+	unsigned top = 1;
 
-	for (size_t i = 0; i < cap; i++) {
-		size_t n = 0;
+	for (size_t i = 0; i < t->nw; i++)
+		if (pair_at(t, i))
+			words_count_add(&wc, t->w[i].p, t->w[i].n + 1 +
+					t->w[i + 1].n);
+	for (size_t i = 0; i < t->nw; i++) {
+		unsigned n;
 
 		if (!pair_at(t, i))
 			continue;
-		for (size_t k = i; k < cap; k++)
-			n += pair_at(t, k) && same_pair(t, i, k);
+		n = words_count_get(&wc, t->w[i].p, t->w[i].n + 1 +
+				    t->w[i + 1].n);
 		if (n > top)
 			top = n, best = (int)i;
 	}
+	words_count_release(&wc);
 	return best;
 }
 

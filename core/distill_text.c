@@ -74,7 +74,8 @@ static int identifier(const char *p, size_t n, const char *raw_end)
 		if (i && islower((unsigned char)p[i - 1]) && isupper(c))
 			return 1;
 	}
-	if (has_sub(p, n, "::") || has_sub(p, n, "->"))
+	if ((memchr(p, ':', n) && has_sub(p, n, "::")) ||
+	    (memchr(p, '>', n) && has_sub(p, n, "->")))
 		return 1;
 	return up >= 5 && up == alpha;  /* ETIMEDOUT; not API, HTTP, JSON */
 }
@@ -122,7 +123,8 @@ static void push_word(struct dtext *t, const char *raw, size_t rn,
 	w->sent = t->ns;
 	w->flags = extra;
 	if (!w->n || !has_alnum(p, w->n) || w->n > WORD_MAX_LEN ||
-	    has_sub(raw, rn, "://") || is_root(t->cwd, p, w->n))
+	    (memchr(raw, ':', rn) && has_sub(raw, rn, "://")) ||
+	    (w->n > 1 && *p == '/' && is_root(t->cwd, p, w->n)))
 		w->flags |= DW_JUNK;
 	if (words_secretish(raw, rn))
 		w->flags |= DW_SECRET;

@@ -4,11 +4,12 @@
 #include "words.h"
 
 #include <ctype.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
-/* Sorted: looked up by binary search. */
+/* English stop words (lower case). */
 static const char *const stop[] = {
 	"a", "about", "above", "after", "again", "against", "all", "am", "an",
 	"and", "any", "are", "aren't", "as", "at", "be", "because", "been",
@@ -68,39 +69,64 @@ static const char *const weak[] = {
 	"wonderful", "wow", "yeah", "yep", "yes",
 };
 
-static int lookup(const char *const *tab, size_t ntab, const char *w,
-		  size_t n)
+/* Both lists in one open-addressing table, built once: a word costs one
+ * hash and one compare instead of two binary searches. */
+#define WORD_SLOTS 1024         /* power of two, > 2 x the entries */
+
+struct wslot { const char *w; unsigned char cls; };
+
+static struct wslot table[WORD_SLOTS];
+static pthread_once_t table_once = PTHREAD_ONCE_INIT;
+
+static size_t whash(const char *w, size_t n)
 {
-	size_t lo = 0, hi = ntab;
-	char low[32];
+	size_t h = 2166136261u;
 
-	if (!n || n >= sizeof(low))
-		return 0;
 	for (size_t i = 0; i < n; i++)
-		low[i] = (char)tolower((unsigned char)w[i]);
-	low[n] = 0;
-	while (lo < hi) {
-		size_t mid = (lo + hi) / 2;
-		int c = strcmp(low, tab[mid]);
+		h = (h ^ (unsigned char)tolower((unsigned char)w[i])) *
+			16777619u;
+	return h & (WORD_SLOTS - 1);
+}
 
-		if (!c)
-			return 1;
-		if (c < 0)
-			hi = mid;
-		else
-			lo = mid + 1;
-	}
+static void table_add(const char *w, unsigned char cls)
+{
+	size_t i = whash(w, strlen(w));
+
+	while (table[i].w && strcmp(table[i].w, w))
+		i = (i + 1) & (WORD_SLOTS - 1);
+	table[i].w = w;
+	table[i].cls |= cls;
+}
+
+static void table_build(void)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(stop); i++)
+		table_add(stop[i], 1);
+	for (size_t i = 0; i < ARRAY_SIZE(weak); i++)
+		table_add(weak[i], 2);
+}
+
+static int lookup(unsigned char cls, const char *w, size_t n)
+{
+	size_t i;
+
+	if (!n || n > 16)
+		return 0;
+	pthread_once(&table_once, table_build);
+	for (i = whash(w, n); table[i].w; i = (i + 1) & (WORD_SLOTS - 1))
+		if (!strncasecmp(table[i].w, w, n) && !table[i].w[n])
+			return !!(table[i].cls & cls);
 	return 0;
 }
 
 int words_is_stop(const char *w, size_t n)
 {
-	return lookup(stop, ARRAY_SIZE(stop), w, n);
+	return lookup(1, w, n);
 }
 
 int words_is_weak(const char *w, size_t n)
 {
-	return lookup(weak, ARRAY_SIZE(weak), w, n);
+	return lookup(2, w, n);
 }
 
 static int has_prefix(const char *w, size_t n, const char *pre)
@@ -156,9 +182,11 @@ int words_secretish(const char *w, size_t n)
 	};
 	static const char *const sub[] = {
 		"password=", "passwd=", "secret=", "token=", "api_key=",
-		"apikey=", "access_key=", "authorization:", "bearer ",
+		"apikey=", "access_key=", "authorization:",
 	};
 
+	if (n < 11 && !memchr(w, '=', n) && !memchr(w, ':', n))
+		return 0;       /* too short for a key, no "name=" or "scheme:" */
 	for (size_t i = 0; i < ARRAY_SIZE(pre); i++)
 		if (has_prefix(w, n, pre[i]) && n >= strlen(pre[i]) + 8)
 			return 1;

@@ -5,6 +5,7 @@
 #include "t.h"
 #include "distill.h"
 #include "segment.h"
+#include "words.h"
 
 #include <ctype.h>
 #include <pthread.h>
@@ -308,6 +309,36 @@ static void test_workflow_keys(void)
 	}
 }
 
+#define WS(s) (s), strlen(s)
+
+static void test_words(void)
+{
+	T_CHECK(words_is_stop(WS("the")));
+	T_CHECK(words_is_stop(WS("The")));
+	T_CHECK(words_is_stop(WS("yourselves")));
+	T_CHECK(words_is_stop(WS("e.g")));
+	T_CHECK(!words_is_stop(WS("upload")));
+	T_CHECK(!words_is_stop(WS("th")));
+	T_CHECK(!words_is_stop(WS("")));
+	T_CHECK(words_is_stop("them", 3));      /* "the" */
+	T_CHECK(words_is_weak(WS("let")));
+	T_CHECK(words_is_weak(WS("Okay")));
+	T_CHECK(words_is_weak(WS("all")));      /* in both lists */
+	T_CHECK(words_is_stop(WS("all")));
+	T_CHECK(!words_is_weak(WS("the")));
+	T_CHECK(!words_is_weak(WS("retry")));
+	T_CHECK(words_secretish(WS("sk-live1234567890abcdef")));
+	T_CHECK(words_secretish(WS("ghp_abcdefghijklmnopqrstuvwxyz0123")));
+	T_CHECK(words_secretish(WS("https://bob:hunter2@db.example.com/x")));
+	T_CHECK(words_secretish(WS("PASSWORD=hunter2")));
+	T_CHECK(words_secretish(WS("aB3dE5gH7jK9mN1pQ3sT5vW7")));
+	T_CHECK(!words_secretish(WS("retry_with_backoff")));
+	T_CHECK(!words_secretish(WS("https://example.com/x")));
+	/* a git hash is an id, not a secret */
+	T_CHECK(!words_secretish(WS("9a881c7d0e1f2a3b4c5d6e7f8a9b0c1d2e3f4a5b")));
+	T_CHECK(!words_secretish(WS("ETIMEDOUT")));
+}
+
 static void test_room_types(void)
 {
 	T_STREQ(room_type_name(ROOM_FILE), "file");
@@ -392,4 +423,4 @@ static void test_threads(void)
 
 T_MAIN(test_coding_exchange, test_deterministic, test_chat_exchange,
        test_long_exchange, test_no_root_no_secret, test_workflow_keys,
-       test_room_types, test_bad_input, test_count_tokens, test_threads)
+       test_words, test_room_types, test_bad_input, test_count_tokens, test_threads)
