@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "hash.h"
+#include "redact.h"
 #include "segment.h"
 
 static const char *const slug_stop[] = {
@@ -28,16 +29,69 @@ static int slug_is_stop(const char *w, size_t n)
 	return 0;
 }
 
-/* Up to 5 content words of the first user text, [a-z0-9], joined by '-'. */
+/* An owned copy of s with its secrets masked, or NULL when it has none. */
+static char *masked(const char *s)
+{
+	struct buf out = BUF_INIT(BUF_MAX_TEXT);
+	char *r = NULL;
+
+	if (s && redact_text(s, strlen(s), &out) > 0)
+		r = buf_detach(&out);
+	buf_release(&out);
+	return r;
+}
+
+int ingest_distill(const struct distill_input *in, struct distill *d)
+{
+	const struct tx_conv *c = in->conv;
+	struct distill_input red = *in;
+	struct tx_conv copy;
+	char *v;
+	int rc;
+
+	if (!c || in->ply_start > in->ply_end || in->ply_end >= c->nmsg)
+		return distill_heuristic(in, d);
+	copy = *c;
+	copy.msg = xcalloc(c->nmsg, sizeof(*copy.msg));
+	memcpy(copy.msg, c->msg, c->nmsg * sizeof(*copy.msg));
+	for (size_t i = in->ply_start; i <= in->ply_end; i++) {
+		char *t = masked(c->msg[i].text), *tl = masked(c->msg[i].tools);
+
+		if (t)
+			copy.msg[i].text = t;
+		if (tl)
+			copy.msg[i].tools = tl;
+	}
+	v = masked(in->verbatim);
+	red.conv = &copy;
+	if (v)
+		red.verbatim = v;
+	rc = distill_heuristic(&red, d);
+	for (size_t i = in->ply_start; i <= in->ply_end; i++) {
+		if (copy.msg[i].text != c->msg[i].text)
+			free(copy.msg[i].text);
+		if (copy.msg[i].tools != c->msg[i].tools)
+			free(copy.msg[i].tools);
+	}
+	free(copy.msg);
+	free(v);
+	return rc;
+}
+
+/* Up to 5 content words of the first user text, [a-z0-9], joined by '-'
+ * (secrets masked first: the slug is part of every path to the exchange). */
 static char *make_slug(const struct tx_conv *c, size_t a, size_t b)
 {
 	struct buf s = BUF_INIT(64);
 	const char *t = NULL;
+	char *m;
 	int words = 0;
 
 	for (size_t i = a; i <= b && !t; i++)
 		if (c->msg[i].role == TX_USER && c->msg[i].text[0])
 			t = c->msg[i].text;
+	if ((m = masked(t)))
+		t = m;
 	for (const char *p = t ? t : ""; *p && words < 5;) {
 		char w[24];
 		size_t n = 0;
@@ -58,6 +112,7 @@ static char *make_slug(const struct tx_conv *c, size_t a, size_t b)
 		buf_add(&s, w, n);
 		words++;
 	}
+	free(m);
 	if (!s.len)
 		buf_adds(&s, "exchange");
 	return buf_detach(&s);
@@ -135,7 +190,7 @@ static int put_one(struct conv_job *j, const struct seg_exchange *sx,
 	int rc;
 
 	memset(&x, 0, sizeof(x));
-	rc = distill_heuristic(&in, &x.d);
+	rc = ingest_distill(&in, &x.d);
 	if (rc)
 		goto out;
 	x.project_id = j->project_id;

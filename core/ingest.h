@@ -45,6 +45,12 @@ int ingest_file(struct store *st, const char *path,
 		const struct ingest_opts *o, struct ingest_stats *stats,
 		struct buf *err);
 
+/* distill_heuristic over a copy of the plies (and verbatim) with every
+ * secret masked (redact.h), so no secret can reach the distilled fields
+ * (SPEC section 8); the caller's conversation is not changed.  Same
+ * contract as distill_heuristic.  Used by ingest and by redistill. */
+int ingest_distill(const struct distill_input *in, struct distill *d);
+
 /* Project name for a transcript when none is given: the last component of
  * its cwd, made safe; "default" when there is none.  Owned by caller. */
 char *ingest_project_name(const struct tx_conv *c);

@@ -123,7 +123,7 @@ static int redistill_one(struct store *st, int64_t id, ingest_hook_fn hook,
 	{
 		struct distill_input in = { c, 0, c->nmsg - 1, x.verbatim };
 
-		rc = distill_heuristic(&in, &d);
+		rc = ingest_distill(&in, &d);
 	}
 	d.distiller = "heuristic";
 	store_exchange_release(&x);
