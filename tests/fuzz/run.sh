@@ -6,6 +6,7 @@
 #   tests/fuzz/run.sh [SECONDS] [TARGET...]      (make fuzz FUZZ_SECONDS=N)
 #   FUZZ_JOBS=N    libFuzzer fork jobs per target (default 1)
 #   FUZZ_BUILD_ONLY=1   build, replay the regression inputs, do not fuzz
+#   FUZZ_OUT=DIR   build and corpus directory (default build-fuzz)
 #
 # Corpora: build-fuzz/corpus/TARGET (grows across runs, never committed),
 # seeded from the project's fixtures (tests/fixtures) and tests/fuzz/seeds;
@@ -19,7 +20,7 @@ SECS=${1:-10}
 [ $# -gt 0 ] && shift
 ALL="claude codex chat text detect pipeline query llm files redact"
 TARGETS=${*:-$ALL}
-OUT=build-fuzz
+OUT=${FUZZ_OUT:-build-fuzz}
 CC=${FUZZ_CC:-clang}
 SAN="-fsanitize=address,undefined -fno-sanitize-recover=all"
 SAN="$SAN -fno-omit-frame-pointer"
@@ -99,7 +100,7 @@ for t in $TARGETS; do
 	execs=$(sed -nE 's/^#([0-9]+):.*/\1/p' <<<"$last")
 	cov=$(sed -nE 's/.* cov: ([0-9]+).*/\1/p' <<<"$last")
 	corp=$(sed -nE 's/.* corp: ([0-9]+).*/\1/p' <<<"$last")
-	rate=$(sed -nE 's/.* exec\/s: ?([0-9]+).*/\1/p' <<<"$last")
+	rate=$(sed -nE 's/.* exec\/s:? ?([0-9]+).*/\1/p' <<<"$last")
 	crashes=$(( $(ls $OUT/crashes/$t | wc -l) - before ))
 	printf '%-10s %12s %8s %8s %8s %8s\n' "$t" "${execs:-?}" "${rate:-?}" \
 		"${cov:-?}" "${corp:-?}" "$crashes"
