@@ -8,6 +8,7 @@
 #include "store.h"
 
 #include <dirent.h>
+#include <limits.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -529,6 +530,10 @@ static int open_write(struct fs_inbox *ib, const char *rel, int flags,
 
 	if (rc)
 		return rc == -ENOENT ? -EACCES : rc;
+	if (strlen(name) > NAME_MAX - SEQ_DIGITS - 1) {
+		free(project);
+		return -ENAMETOOLONG;   /* "SEQ.NAME" must fit the spool */
+	}
 	if (project && !is_project_dir(ib, project)) {
 		free(project);
 		return -ENOENT;
