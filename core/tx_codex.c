@@ -295,7 +295,7 @@ int tx_read_codex(const char *name, const char *data, size_t len,
 		if (rc)
 			buf_addf(err, "more than %d messages in one "
 				 "conversation", TX_MAX_MSGS);
-		if (!rc && !r.id) {
+		if (!rc && (!r.id || !r.id[0])) {   /* none, or "" */
 			free(c->id);
 			c->id = tx_hash_id("codex", c);
 		}

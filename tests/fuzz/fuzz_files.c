@@ -6,7 +6,7 @@
 #include "files.h"
 #include "fuzz.h"
 
-static void check(const struct strv *sv)
+static void files_check(const struct strv *sv)
 {
 	for (size_t i = 0; i < sv->n; i++) {
 		const char *p = sv->v[i];
@@ -26,7 +26,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct strv sv = STRV_INIT;
 
 	files_extract(s, &sv);
-	check(&sv);
+	files_check(&sv);
 	strv_clear(&sv);
 	if (size < 4096 && !memchr(data, 0, size)) {
 		files_add_exact(s, &sv);

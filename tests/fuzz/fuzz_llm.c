@@ -12,7 +12,7 @@ static const char verbatim[] =
 	"assistant: Raised the retry cap to 5 with jittered backoff; "
 	"ETIMEDOUT after 30s in upload.c:212 is gone. token=abcd1234secret";
 
-static void fields(const char *content)
+static void llm_fields(const char *content)
 {
 	struct distill d;
 	struct buf why = BUF_INIT(BUF_MAX_SMALL);
@@ -50,9 +50,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		FUZZ_ASSERT(fuzz_one_line(buf_str(&why), why.len));
 	} else {
 		FUZZ_ASSERT(content);
-		fields(content);
+		llm_fields(content);
 	}
-	fields(s);
+	llm_fields(s);
 	free(content);
 	buf_release(&why);
 	free(s);

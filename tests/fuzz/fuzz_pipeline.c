@@ -7,7 +7,7 @@
 #include "distill.h"
 #include "segment.h"
 
-static void exchanges(const struct tx_conv *c)
+static void pipeline_exchanges(const struct tx_conv *c)
 {
 	struct seg_list l = SEG_LIST_INIT;
 
@@ -50,7 +50,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (!tx_read("-", d, size, TX_UNKNOWN, &set, &err))
 		for (size_t i = 0; i < set.n; i++)
-			exchanges(&set.conv[i]);
+			pipeline_exchanges(&set.conv[i]);
 	tx_set_release(&set);
 	buf_release(&err);
 	free(d);

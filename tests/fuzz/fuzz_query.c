@@ -32,7 +32,7 @@ static int fts_quoted_only(const char *s)
 	return 1;
 }
 
-static void one(const char *s, unsigned flags)
+static void query_one(const char *s, unsigned flags)
 {
 	struct idx_query q;
 	struct buf err = BUF_INIT(BUF_MAX_SMALL), fts = BUF_INIT(BUF_MAX_TEXT);
@@ -57,8 +57,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	char *s = fuzz_cstr(data, size);
 
-	one(s, 0);
-	one(s, IDX_QPLAIN);
+	query_one(s, 0);
+	query_one(s, IDX_QPLAIN);
 	free(s);
 	return 0;
 }
