@@ -90,6 +90,10 @@ static char *make_slug(const struct tx_conv *c, size_t a, size_t b)
 	for (size_t i = a; i <= b && !t; i++)
 		if (c->msg[i].role == TX_USER && c->msg[i].text[0])
 			t = c->msg[i].text;
+	/* a later chunk of a long exchange is named by the request it serves */
+	for (size_t i = a; i-- > 0 && !t;)
+		if (c->msg[i].role == TX_USER && c->msg[i].text[0])
+			t = c->msg[i].text;
 	if ((m = masked(t)))
 		t = m;
 	for (const char *p = t ? t : ""; *p && words < 5;) {
