@@ -1,9 +1,10 @@
 # crash.bash: transcripts and checks shared by the crash and concurrency
 # tests (sourced after tests/lib.sh and tests/mount/mount.bash).
 #
-#   make_corpus DIR N     N transcripts (Claude JSONL, chat JSON, text), all
-#                         different; every 10th is a shorter prefix of the
-#                         next (a session that grew); some are 100+ KB
+#   make_corpus DIR N [nogrow]  N transcripts (Claude JSONL, chat JSON,
+#                         text), all different; every 10th is a shorter
+#                         prefix of the next (a session that grew) unless
+#                         nogrow; some are 100+ KB
 #   exchange_set DB       the exchanges as "project conv plies hash" lines
 #   sound DB              PRAGMA integrity_check and FTS5 integrity-check
 #   wait_drained M SECS   until inbox/ of mount M holds no queued file
@@ -44,11 +45,13 @@ crash_text() {
 }
 
 make_corpus() {
-	local dir=$1 n=$2 k turns
+	local dir=$1 n=$2 grow=${3:-grow} k turns kind
 	mkdir -p "$dir"
 	for k in $(seq -w 1 "$n"); do
 		turns=$((2 + 10#$k % 5))
-		case $((10#$k % 10)) in
+		kind=$((10#$k % 10))
+		[ "$grow" = nogrow ] && [ "$kind" = 9 -o "$kind" = 0 ] && kind=1
+		case $kind in
 		9)  # a session that grows: this one is a prefix of the next
 			crash_claude "grow-$k" "/home/dev/proj$((10#$k % 3))" 2 0 \
 				>"$dir/t$k.jsonl" ;;
