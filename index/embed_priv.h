@@ -27,6 +27,19 @@ int emb_http_embed(struct emb *e, const char *const *texts, size_t n,
 		   float **out, struct buf *err);
 void emb_http_free(struct emb_http *h);
 
+/* The optional word vectors (embed_words.c), loaded once per process.
+ * *w is NULL when there are none; -errno when RECALLFS_EMBED_DATA names a
+ * file that cannot be read or is not one (*path then names it). */
+struct emb_words;
+int emb_words_get(const struct emb_words **w, const char **path);
+int emb_words_dim(const struct emb_words *w);
+long emb_words_count(const struct emb_words *w);
+/* Index (= frequency rank - 1) of the word s[0..n), or -1. */
+long emb_words_find(const struct emb_words *w, const char *s, size_t n);
+/* acc[0..dim) += weight * vector of word i. */
+void emb_words_add(const struct emb_words *w, long i, float weight,
+		   float *acc);
+
 /* Scales v (dim floats) to unit length; an all-zero vector stays zero. */
 void emb_normalise(float *v, int dim);
 

@@ -15,6 +15,12 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+/* The lexical built-in model whatever word-vector file is installed. */
+__attribute__((constructor)) static void no_word_vectors(void)
+{
+	setenv("RECALLFS_EMBED_DATA", "none", 1);
+}
+
 static float dot(const float *a, const float *b, int n)
 {
 	float s = 0;

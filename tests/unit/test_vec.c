@@ -16,6 +16,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* The lexical built-in model whatever word-vector file is installed. */
+__attribute__((constructor)) static void no_word_vectors(void)
+{
+	setenv("RECALLFS_EMBED_DATA", "none", 1);
+}
+
 static int64_t projects[3], convs[3];
 
 static void open_db(struct store *st, const char *name)
