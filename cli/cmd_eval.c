@@ -2,7 +2,9 @@
  * R@1, R@5, R@10 and MRR per search mode (index/eval.h).  Tuning flags for
  * measuring fusion choices: --fusion weighted|rrf, --weights V,D,VEC,VECV
  * (per signal: verbatim BM25, distilled BM25, distilled vector, verbatim
- * vector), --dedup (best exchange per conversation), --depth N. */
+ * vector), --dedup (best exchange per conversation), --depth N,
+ * --smooth A (session-neighbour share in fused modes), --bm25 K1,B,
+ * --global-idf (IDF over all projects even in a project search). */
 #include "common.h"
 #include "cli.h"
 
@@ -19,7 +21,7 @@
 static const char usage_text[] =
 	"QUERIES.jsonl [--mode all|M] [--json] [--db FILE]\n"
 	"       [--fusion weighted|rrf] [--weights V,D,VEC,VECV] [--dedup]"
-	" [--depth N]";
+	" [--depth N]\n       [--smooth A]";
 
 static int parse_weights(const char *s, struct idx_opts *o)
 {
@@ -123,6 +125,9 @@ int cmd_eval(int argc, char **argv)
 		{ "weights", required_argument, NULL, 'w' },
 		{ "dedup", no_argument, NULL, 'u' },
 		{ "depth", required_argument, NULL, 'd' },
+		{ "smooth", required_argument, NULL, 's' },
+		{ "bm25", required_argument, NULL, 'b' },
+		{ "global-idf", no_argument, NULL, 'g' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -168,6 +173,18 @@ int cmd_eval(int argc, char **argv)
 				return cli_fail(optarg, "--depth needs a number"
 						" from 1 to 10000") + 1;
 			break;
+		case 's':
+			o.smooth = atof(optarg);
+			if (o.smooth < 0 || o.smooth > 1)
+				return cli_fail(optarg, "--smooth needs a number"
+						" from 0 to 1") + 1;
+			break;
+		case 'b':
+			if (sscanf(optarg, "%lf,%lf", &o.k1, &o.b) != 2 ||
+			    o.k1 < 0 || o.b < 0 || o.b > 1)
+				return cli_fail(optarg, "--bm25 needs K1,B") + 1;
+			break;
+		case 'g': o.global_idf = 1; break;
 		case 'h': printf("usage: recallfs eval %s\n", usage_text);
 			return 0;
 		default: return cli_usage("eval", usage_text);

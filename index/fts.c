@@ -94,26 +94,92 @@ static int run_list(struct store *st, const char *sql,
 	return rc == SQLITE_DONE ? 0 : -err_from_sqlite(rc);
 }
 
-int idx_fts_search(struct store *st, int sig, const char *match,
-		   const struct idx_filter *f, size_t k, struct idx_list *out)
+static const char *fts_table(int sig)
 {
-	const char *t = sig == IDX_SIG_VERBATIM ? "fts_verbatim" :
-		"fts_distilled";
-	struct buf sql = BUF_INIT(BUF_MAX_SMALL);
-	int rc;
+	return sig == IDX_SIG_VERBATIM ? "fts_verbatim" : "fts_distilled";
+}
 
+/* recallfs_bm25(t, k1, b, idf...) with the numbers written into the SQL
+ * (%.17g round-trips a double exactly). */
+static void rank_call(struct buf *sql, const char *t,
+		      const struct idx_bm25 *bm)
+{
+	buf_addf(sql, "recallfs_bm25(%s, %.17g, %.17g", t, bm->k1, bm->b);
+	for (size_t i = 0; bm->idf && i < bm->nidf; i++)
+		buf_addf(sql, ", %.17g", bm->idf[i]);
+	buf_addc(sql, ')');
+}
+
+int idx_fts_search(struct store *st, int sig, const char *match,
+		   const struct idx_bm25 *bm, const struct idx_filter *f,
+		   size_t k, struct idx_list *out)
+{
+	const char *t = fts_table(sig);
+	struct buf sql = BUF_INIT(BUF_MAX_SMALL);
+	int rc = idx_rank_register(st);
+
+	if (rc)
+		return rc;
 	if (!f->project_id && !idx_filter_narrow(f)) {
-		buf_addf(&sql, "SELECT rowid, -bm25(%s) FROM %s WHERE %s MATCH"
-			 " :match ORDER BY bm25(%s) LIMIT :k", t, t, t, t);
+		buf_adds(&sql, "SELECT rowid, ");
+		rank_call(&sql, t, bm);
+		buf_addf(&sql, " AS s FROM %s WHERE %s MATCH :match", t, t);
 	} else {
-		buf_addf(&sql, "SELECT e.id, -bm25(%s) FROM %s JOIN exchanges"
-			 " e ON e.id = %s.rowid WHERE %s MATCH :match", t, t,
-			 t, t);
+		buf_adds(&sql, "SELECT e.id, ");
+		rank_call(&sql, t, bm);
+		buf_addf(&sql, " AS s FROM %s JOIN exchanges e ON e.id = "
+			 "%s.rowid WHERE %s MATCH :match", t, t, t);
 		filter_sql(f, &sql);
-		buf_addf(&sql, " ORDER BY bm25(%s) LIMIT :k", t);
 	}
+	buf_adds(&sql, " ORDER BY s DESC LIMIT :k");
 	rc = run_list(st, buf_str(&sql), f, match, k, out);
 	buf_release(&sql);
+	return rc;
+}
+
+static int count_one(sqlite3_stmt *s, int64_t *n)
+{
+	int rc = sqlite3_step(s);
+
+	*n = rc == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
+	sqlite3_reset(s);
+	return rc == SQLITE_ROW ? 0 : -err_from_sqlite(rc);
+}
+
+int idx_fts_project_idf(struct store *st, int sig, const struct idx_query *q,
+			int64_t project_id, double *idf)
+{
+	const char *t = fts_table(sig);
+	struct buf sql = BUF_INIT(BUF_MAX_SMALL), term = BUF_INIT(BUF_MAX_SMALL);
+	sqlite3_stmt *s = NULL, *c = NULL;
+	int64_t rows = 0, hits;
+	int rc;
+
+	buf_addf(&sql, "SELECT count(*) FROM %s JOIN exchanges e ON e.id = "
+		 "%s.rowid WHERE %s MATCH ?1 AND e.project_id = ?2", t, t, t);
+	rc = sqlite3_prepare_v2(st->db, buf_str(&sql), -1, &s, NULL);
+	if (!rc)
+		rc = sqlite3_prepare_v2(st->db, "SELECT count(*) FROM exchanges"
+					" WHERE project_id = ?1", -1, &c, NULL);
+	rc = -err_from_sqlite(rc);
+	if (!rc) {
+		sqlite3_bind_int64(c, 1, project_id);
+		rc = count_one(c, &rows);
+	}
+	for (size_t i = 0; !rc && i < q->words.n; i++) {
+		buf_reset(&term);
+		rc = idx_query_fts_term(q->words.v[i], &term);
+		if (rc)
+			break;
+		sqlite3_bind_text(s, 1, buf_str(&term), -1, SQLITE_TRANSIENT);
+		sqlite3_bind_int64(s, 2, project_id);
+		rc = count_one(s, &hits);
+		idf[i] = idx_bm25_idf(rows, hits);
+	}
+	sqlite3_finalize(s);
+	sqlite3_finalize(c);
+	buf_release(&sql);
+	buf_release(&term);
 	return rc;
 }
 

@@ -418,6 +418,15 @@ void idx_query_release(struct idx_query *q)
 	memset(q, 0, sizeof(*q));
 }
 
+int idx_query_fts_term(const char *w, struct buf *out)
+{
+	int rc = buf_addc(out, '"');
+
+	for (const char *c = w; !rc && *c; c++)
+		rc = *c == '"' ? buf_adds(out, "\"\"") : buf_addc(out, *c);
+	return rc ? rc : buf_addc(out, '"');
+}
+
 int idx_query_fts(const struct idx_query *q, struct buf *out)
 {
 	int rc = 0;
@@ -426,12 +435,7 @@ int idx_query_fts(const struct idx_query *q, struct buf *out)
 		if (i)
 			rc = buf_adds(out, " OR ");
 		if (!rc)
-			rc = buf_addc(out, '"');
-		for (const char *c = q->words.v[i]; !rc && *c; c++)
-			rc = *c == '"' ? buf_adds(out, "\"\"") :
-				buf_addc(out, *c);
-		if (!rc)
-			rc = buf_addc(out, '"');
+			rc = idx_query_fts_term(q->words.v[i], out);
 	}
 	return rc;
 }

@@ -71,6 +71,8 @@ void idx_query_release(struct idx_query *q);
 /* Appends the FTS5 MATCH expression of q's words ("a" OR "b c"); appends
  * nothing when q has no searchable word. */
 int idx_query_fts(const struct idx_query *q, struct buf *out);
+/* Appends one word or phrase as an FTS5 string ("..." with '"' doubled). */
+int idx_query_fts_term(const char *w, struct buf *out);
 
 /* 1 when w (a lowercase ASCII word) is an English stop word. */
 int idx_stopword(const char *w, size_t n);

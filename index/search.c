@@ -46,10 +46,13 @@ void idx_opts_default(struct idx_opts *o)
 	memset(o, 0, sizeof(*o));
 	o->fusion = IDX_FUSE_WEIGHTED;
 	o->weight[IDX_SIG_VERBATIM] = 1.0;
-	o->weight[IDX_SIG_DISTILLED] = 1.0;
-	o->weight[IDX_SIG_VECTOR] = 1.0;
-	o->weight[IDX_SIG_VECTOR_VERBATIM] = 1.0;
+	o->weight[IDX_SIG_DISTILLED] = 0.2;
+	o->weight[IDX_SIG_VECTOR] = 0.2;
+	o->weight[IDX_SIG_VECTOR_VERBATIM] = 0.2;
+	o->smooth = 0.25;
 	o->depth = IDX_DEPTH_DEFAULT;
+	o->k1 = 1.2;
+	o->b = 0.75;
 }
 
 void idx_results_release(struct idx_results *r)
@@ -101,12 +104,22 @@ static int run_signals(struct store *st, const struct idx_query *q,
 		       struct buf *err)
 {
 	struct buf match = BUF_INIT(IDX_QUERY_MAX * 4);
+	double *idf = xcalloc(q->words.n + 1, sizeof(*idf));
+	struct idx_bm25 bm = { o->k1, o->b, NULL, q->words.n };
 	int rc = idx_query_fts(q, &match);
 
-	for (int s = IDX_SIG_VERBATIM; !rc && s <= IDX_SIG_DISTILLED; s++)
-		if ((mask & SIG(s)) && match.len)
-			rc = idx_fts_search(st, s, buf_str(&match), f, k,
+	for (int s = IDX_SIG_VERBATIM; !rc && s <= IDX_SIG_DISTILLED; s++) {
+		if (!(mask & SIG(s)) || !match.len)
+			continue;
+		if (f->project_id && !o->global_idf) {
+			rc = idx_fts_project_idf(st, s, q, f->project_id, idf);
+			bm.idf = idf;
+		}
+		if (!rc)
+			rc = idx_fts_search(st, s, buf_str(&match), &bm, f, k,
 					    &lists[s]);
+	}
+	free(idf);
 	if (rc && !err->len)
 		buf_addf(err, "full-text search failed: %s",
 			 sqlite3_errmsg(st->db));
@@ -122,6 +135,68 @@ static int run_signals(struct store *st, const struct idx_query *q,
 		rc = 0;
 	}
 	return rc;
+}
+
+static int cmp_hit_score(const void *a, const void *b)
+{
+	const struct idx_hit *x = a, *y = b;
+
+	if (x->score != y->score)
+		return x->score > y->score ? -1 : 1;
+	return x->id > y->id ? -1 : x->id < y->id;
+}
+
+static ssize_t hit_index(const struct idx_results *res, int64_t id)
+{
+	for (size_t i = 0; i < res->n; i++)
+		if (res->v[i].id == id)
+			return (ssize_t)i;
+	return -1;
+}
+
+/* Session context: each hit gains alpha times the (pre-smoothing) score of
+ * the hits just before and after it in the same conversation, so an
+ * exchange next to the best match, which often holds the answer to it,
+ * rises.  Measured on LoCoMo, see idx_opts_default. */
+static int smooth_neighbours(struct store *st, struct idx_results *res,
+			     double alpha)
+{
+	static const char sql[] =
+		"SELECT (SELECT p.id FROM exchanges p WHERE"
+		"  p.conversation_id = e.conversation_id AND"
+		"  p.ply_start < e.ply_start ORDER BY p.ply_start DESC LIMIT 1),"
+		" (SELECT n.id FROM exchanges n WHERE"
+		"  n.conversation_id = e.conversation_id AND"
+		"  n.ply_start > e.ply_start ORDER BY n.ply_start LIMIT 1)"
+		" FROM exchanges e WHERE e.id = ?";
+	double *base = xcalloc(res->n + 1, sizeof(*base));
+	sqlite3_stmt *s;
+	int rc = sqlite3_prepare_v2(st->db, sql, -1, &s, NULL);
+
+	for (size_t i = 0; i < res->n; i++)
+		base[i] = res->v[i].score;
+	for (size_t i = 0; !rc && i < res->n; i++) {
+		sqlite3_reset(s);
+		sqlite3_bind_int64(s, 1, res->v[i].id);
+		rc = sqlite3_step(s);
+		if (rc != SQLITE_ROW) {
+			rc = rc == SQLITE_DONE ? 0 : rc;
+			continue;
+		}
+		for (int c = 0; c < 2; c++) {
+			ssize_t k = sqlite3_column_type(s, c) == SQLITE_NULL ?
+				-1 : hit_index(res, sqlite3_column_int64(s, c));
+
+			if (k >= 0)
+				res->v[i].score += alpha * base[k];
+		}
+		rc = 0;
+	}
+	sqlite3_finalize(s);
+	free(base);
+	if (!rc && res->n)
+		qsort(res->v, res->n, sizeof(*res->v), cmp_hit_score);
+	return -err_from_sqlite(rc);
 }
 
 /* Keeps the first (best) hit of each conversation. */
@@ -217,6 +292,8 @@ int idx_search(struct store *st, const struct idx_query *q,
 		rc = run_signals(st, q, o, &f, mask, k, lists, err);
 	if (!rc && q->text[0])
 		idx_fuse(lists, mask, o, res);
+	if (!rc && q->text[0] && o->smooth > 0 && (mask & (mask - 1)))
+		rc = smooth_neighbours(st, res, o->smooth);
 	if (!rc && o->dedup)
 		rc = dedup_convs(st, res);
 	if (res->n > q->limit)

@@ -69,6 +69,11 @@ struct idx_opts {
 	int dedup;                      /* keep the best exchange per
 	                                   conversation only */
 	size_t depth;                   /* candidates per signal, >= limit */
+	double smooth;                  /* fused modes: share of a session
+	                                   neighbour's score a hit gains */
+	double k1, b;                   /* BM25 parameters */
+	int global_idf;                 /* 1: IDF over the whole memory even
+	                                   when one project is searched */
 	struct emb *emb;                /* embedder for the query; NULL: one
 	                                   is opened (emb_open) per search */
 };

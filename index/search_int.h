@@ -33,10 +33,29 @@ struct idx_filter {
 /* 1 when f restricts more than the project. */
 int idx_filter_narrow(const struct idx_filter *f);
 
-/* The k best exchanges by BM25 for the FTS5 expression match, over
- * fts_verbatim (sig IDX_SIG_VERBATIM) or fts_distilled, within f. */
+/* BM25 settings of one FTS search. */
+struct idx_bm25 {
+	double k1, b;
+	const double *idf;      /* one per word of the query, or NULL: IDF
+	                           over the whole table */
+	size_t nidf;
+};
+
+/* The k best exchanges by BM25 (recallfs_bm25, rank.c) for the FTS5
+ * expression match, over fts_verbatim (sig IDX_SIG_VERBATIM) or
+ * fts_distilled, within f. */
 int idx_fts_search(struct store *st, int sig, const char *match,
-		   const struct idx_filter *f, size_t k, struct idx_list *out);
+		   const struct idx_bm25 *bm, const struct idx_filter *f,
+		   size_t k, struct idx_list *out);
+/* IDF of each word of q within one project: log((N - n + .5) / (n + .5))
+ * with N the project's exchanges and n those matching the word.  idf gets
+ * q->words.n values. */
+int idx_fts_project_idf(struct store *st, int sig, const struct idx_query *q,
+			int64_t project_id, double *idf);
+
+/* rank.c: registers recallfs_bm25 on the store's connection (once). */
+int idx_rank_register(struct store *st);
+double idx_bm25_idf(int64_t n_rows, int64_t n_hits);
 /* The k newest exchanges within f (score 0): a query with no words. */
 int idx_fts_browse(struct store *st, const struct idx_filter *f, size_t k,
 		   struct idx_list *out);
