@@ -4,11 +4,14 @@
  * a small queries file, and the FTS5 indexes stay intact after ingest and
  * forget. */
 #include "common.h"
-#include "search.h"
+#include "search_int.h"
 
 #include <cJSON.h>
 #include <errno.h>
 #include <unistd.h>
+
+#include <math.h>
+#include <sqlite3.h>
 
 #include "embed.h"
 #include "eval.h"
@@ -518,6 +521,94 @@ static void test_ingest_then_forget(void)
 	buf_release(&err);
 }
 
+static double one_score(const char *sql, const char *match)
+{
+	sqlite3_stmt *s;
+	double v = -1;
+
+	if (sqlite3_prepare_v2(st.db, sql, -1, &s, NULL) == SQLITE_OK) {
+		sqlite3_bind_text(s, 1, match, -1, SQLITE_STATIC);
+		if (sqlite3_step(s) == SQLITE_ROW)
+			v = sqlite3_column_double(s, 0);
+	}
+	sqlite3_finalize(s);
+	return v;
+}
+
+/* recallfs_bm25 with its own IDF is FTS5's bm25(); with a project's IDF a
+ * word's share scales by idf(project) / idf(all). */
+static void test_rank_function(void)
+{
+	struct idx_query q;
+	struct buf err = BUF_INIT(BUF_MAX_SMALL);
+	double mine, theirs, idf[1], scoped, g;
+	int64_t got[16], app = 0;
+	long nfn = 0;
+	sqlite3_stmt *s;
+
+	T_EQ(idx_rank_register(&st), 0);
+	T_EQ(idx_rank_register(&st), 0);
+	mine = one_score("SELECT recallfs_bm25(fts_verbatim, 1.2, 0.75) FROM "
+			 "fts_verbatim WHERE fts_verbatim MATCH ?1 ORDER BY "
+			 "rowid LIMIT 1", "\"the\" OR \"toggle\"");
+	theirs = one_score("SELECT -bm25(fts_verbatim) FROM fts_verbatim "
+			   "WHERE fts_verbatim MATCH ?1 ORDER BY rowid LIMIT 1",
+			   "\"the\" OR \"toggle\"");
+	T_CHECK(mine > 0 && fabs(mine - theirs) < 1e-9);
+	/* "toggle": in 1 of the 8 exchanges, in none of app's 6 */
+	T_EQ(idx_query_parse("toggle", 0, &q, &err), 0);
+	T_EQ(store_project(&st, "app", 0, &app), 0);
+	T_EQ(idx_fts_project_idf(&st, IDX_SIG_VERBATIM, &q, app, idf), 0);
+	T_CHECK(fabs(idf[0] - idx_bm25_idf(6, 0)) < 1e-12);
+	idx_query_release(&q);
+	g = one_score("SELECT recallfs_bm25(fts_verbatim, 1.2, 0.75) FROM "
+		      "fts_verbatim WHERE fts_verbatim MATCH ?1", "\"toggle\"");
+	scoped = one_score("SELECT recallfs_bm25(fts_verbatim, 1.2, 0.75, 2.5)"
+			   " FROM fts_verbatim WHERE fts_verbatim MATCH ?1",
+			   "\"toggle\"");
+	T_CHECK(fabs(scoped / g - 2.5 / idx_bm25_idf(8, 1)) < 1e-9);
+	/* registered once, however many searches ran */
+	T_CHECK(run("toggle project:web", got) >= 1);
+	if (sqlite3_prepare_v2(st.db, "SELECT count(*) FROM "
+			       "pragma_function_list WHERE name = "
+			       "'recallfs_bm25'", -1, &s, NULL) == SQLITE_OK &&
+	    sqlite3_step(s) == SQLITE_ROW)
+		nfn = (long)sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	T_EQ(nfn, 1);
+	buf_release(&err);
+}
+
+/* In a fused mode an exchange next to a strong match (same conversation)
+ * rises above an equally weak one elsewhere. */
+static void test_session_smoothing(void)
+{
+	struct idx_query q;
+	struct idx_results r = IDX_RESULTS_INIT;
+	struct idx_opts o;
+	struct buf err = BUF_INIT(BUF_MAX_SMALL);
+	double with = 0, without = 0;
+
+	idx_opts_default(&o);
+	T_CHECK(o.smooth > 0);
+	/* ids[1] (login test) sits next to ids[0] (upload) in c1 */
+	T_EQ(idx_query_parse("uploads bucket login mode:hybrid limit:50", 0,
+			     &q, &err), 0);
+	T_EQ(idx_search(&st, &q, &o, &r, &err), 0);
+	for (size_t i = 0; i < r.n; i++)
+		if (r.v[i].id == ids[1])
+			with = r.v[i].score;
+	o.smooth = 0;
+	T_EQ(idx_search(&st, &q, &o, &r, &err), 0);
+	for (size_t i = 0; i < r.n; i++)
+		if (r.v[i].id == ids[1])
+			without = r.v[i].score;
+	T_CHECK(with > without && without > 0);
+	idx_results_release(&r);
+	idx_query_release(&q);
+	buf_release(&err);
+}
+
 static void teardown(void)
 {
 	vec_cache_clear();
@@ -526,4 +617,5 @@ static void teardown(void)
 
 T_MAIN(setup, test_modes_find_planted, test_filters, test_hostile,
        test_render_text, test_render_json, test_scope, test_eval_small,
+       test_rank_function, test_session_smoothing,
        test_forget_keeps_index, test_ingest_then_forget, teardown)
