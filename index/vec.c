@@ -12,8 +12,10 @@
  * the table's fingerprint (row count, largest rowid, and what that row is)
  * is read -- a few B-tree probes.  If it moved, rows past the largest
  * rowid seen are appended (the common case: new exchanges); if the count
- * does not then add up (rows deleted or replaced, a rolled-back or forgotten
- * exchange, a reused rowid) the copy is reloaded whole.  vec_put therefore
+ * does not then add up (rows deleted or replaced: a forgotten, grown or
+ * re-distilled exchange) the rows whose rowid is gone are dropped after
+ * one scan of the rowid index; if the last row seen was itself replaced
+ * (its rowid may have been reused) the copy is reloaded whole.  vec_put therefore
  * only writes the table: what it wrote is seen by the next search on any
  * connection, and a rolled-back write never is. */
 #include "common.h"
@@ -349,35 +351,22 @@ static void cache_reset(struct vcache *c)
 	memset(&c->fp, 0, sizeof(c->fp));
 }
 
-/* Row of exchange id, or -1.  Linear in n; used only on upserts of rows
- * already held, which are rare (a re-embedded exchange). */
-static ssize_t cache_find(const struct vcache *c, int64_t id)
-{
-	for (size_t i = c->n; i-- > 0;)
-		if (c->ids[i] == id)
-			return (ssize_t)i;
-	return -1;
-}
-
 static void cache_add(struct vcache *c, int64_t rowid, int64_t id,
-		      int64_t proj, const int8_t *q, float scale, ssize_t at)
+		      int64_t proj, const int8_t *q, float scale)
 {
 	size_t i;
 
-	if (at < 0) {
-		if (c->n == c->cap) {
-			size_t cap = c->cap ? c->cap * 2 : 1024;
+	if (c->n == c->cap) {
+		size_t cap = c->cap ? c->cap * 2 : 1024;
 
-			c->q = xrealloc(c->q, cap * (size_t)c->stride);
-			c->scale = xrealloc(c->scale, cap * sizeof(float));
-			c->ids = xrealloc(c->ids, cap * sizeof(int64_t));
-			c->proj = xrealloc(c->proj, cap * sizeof(int64_t));
-			c->rowid = xrealloc(c->rowid, cap * sizeof(int64_t));
-			c->cap = cap;
-		}
-		at = (ssize_t)c->n++;
+		c->q = xrealloc(c->q, cap * (size_t)c->stride);
+		c->scale = xrealloc(c->scale, cap * sizeof(float));
+		c->ids = xrealloc(c->ids, cap * sizeof(int64_t));
+		c->proj = xrealloc(c->proj, cap * sizeof(int64_t));
+		c->rowid = xrealloc(c->rowid, cap * sizeof(int64_t));
+		c->cap = cap;
 	}
-	i = (size_t)at;
+	i = c->n++;
 	memcpy(c->q + i * (size_t)c->stride, q, (size_t)c->dim);
 	memset(c->q + i * (size_t)c->stride + c->dim, 0,
 	       (size_t)(c->stride - c->dim));
@@ -419,8 +408,7 @@ static int cache_load(struct store *st, struct vcache *c, int64_t after,
 			continue;
 		cache_add(c, sqlite3_column_int64(s, 0), id,
 			  sqlite3_column_int64(s, 2),
-			  (const int8_t *)b + sizeof(float), scale,
-			  after ? cache_find(c, id) : -1);
+			  (const int8_t *)b + sizeof(float), scale);
 	}
 	sqlite3_finalize(s);
 	rc = rc == SQLITE_DONE ? 0 : -err_from_sqlite(rc);
@@ -438,8 +426,62 @@ out:
 	return rc;
 }
 
+static int cmp_i64(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Drops the rows whose table row is gone (a forgotten, grown or
+ * re-distilled exchange, a replaced vector): one scan of the rowids
+ * through the primary-key index, no vector read. */
+static int cache_drop_deleted(struct store *st, struct vcache *c)
+{
+	static const char sql[] = "SELECT rowid FROM vectors WHERE layer = ?";
+	sqlite3_stmt *s;
+	int64_t *live = NULL;
+	size_t n = 0, cap = 0;
+	int rc = prep(st, sql, &s);
+
+	if (rc < 0)
+		return rc;
+	sqlite3_bind_int(s, 1, c->layer);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		XGROW(live, cap, n + 1);
+		live[n++] = sqlite3_column_int64(s, 0);
+	}
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE) {
+		free(live);
+		return -err_from_sqlite(rc);
+	}
+	if (n)
+		qsort(live, n, sizeof(*live), cmp_i64);
+	for (size_t i = 0; i < c->n;) {
+		size_t last = c->n - 1;
+
+		if (n && bsearch(&c->rowid[i], live, n, sizeof(*live),
+				 cmp_i64)) {
+			i++;
+			continue;
+		}
+		memcpy(c->q + i * (size_t)c->stride,
+		       c->q + last * (size_t)c->stride, (size_t)c->stride);
+		c->scale[i] = c->scale[last];
+		c->ids[i] = c->ids[last];
+		c->proj[i] = c->proj[last];
+		c->rowid[i] = c->rowid[last];
+		c->n--;
+	}
+	free(live);
+	return 0;
+}
+
 /* Brings c up to the table as st sees it.  Caller holds c->lock for
- * writing. */
+ * writing.  New rows get rowids past the largest one seen, unless the rows
+ * at the top were deleted and their rowids reused: then the row recorded
+ * as the last one is gone or different, and c is reloaded whole. */
 static int cache_sync(struct store *st, struct vcache *c,
 		      const struct vfp *now)
 {
@@ -447,8 +489,6 @@ static int cache_sync(struct store *st, struct vcache *c,
 	struct vfp old;
 	int rc;
 
-	/* Appending is enough when the row that was the last one is still
-	 * there unchanged and the count grew by exactly the rows past it. */
 	if (c->loaded && now->max_rowid >= c->fp.max_rowid) {
 		rc = row_tag(st, c->fp.max_rowid, &old);
 		if (rc < 0)
@@ -457,9 +497,9 @@ static int cache_sync(struct store *st, struct vcache *c,
 		old.max_rowid = c->fp.max_rowid;
 		if (fp_eq(&old, &c->fp)) {
 			rc = cache_load(st, c, c->fp.max_rowid, &added);
-			if (rc < 0)
-				return rc;
-			if (c->fp.count + added == now->count) {
+			if (rc == 0 && c->fp.count + added != now->count)
+				rc = cache_drop_deleted(st, c);
+			if (rc == 0) {
 				c->fp = *now;
 				return 0;
 			}

@@ -259,6 +259,18 @@ static void test_cache_follows_table(void)
 	sqlite3_close(other);
 	T_CHECK(top1(&st, e, a) != x3);
 	T_EQ(top1(&st, e, b), x2);
+	/* a deleted row that is not the last one: dropped without a reload,
+	 * the others still found */
+	{
+		int64_t x5 = add_exchange(&st, 0, "t", "c");
+
+		T_EQ(vec_put(&st, x5, VEC_DISTILLED, emb_model(e), a, D), 0);
+		T_EQ(top1(&st, e, a), x5);
+		T_EQ(store_delete_exchange(&st, x2), 0);
+		T_CHECK(top1(&st, e, b) != x2);
+		T_EQ(top1(&st, e, c), x1);
+		T_EQ(top1(&st, e, a), x5);
+	}
 	emb_close(e);
 	store_close(&st);
 	vec_cache_clear();
