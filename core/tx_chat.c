@@ -130,8 +130,10 @@ static void name_conv(struct tx_conv *c, const cJSON *o)
 	if (scalar(o, "conversation", &id) ||
 	    scalar(o, "conversation_id", &id) || scalar(o, "id", &id))
 		tx_set_str(&c->id, id.p);
-	else
+	if (!c->id || !c->id[0]) {     /* none, or nothing printable */
+		free(c->id);
 		c->id = tx_hash_id("chat", c);
+	}
 	tx_set_str(&c->project, tx_json_str(o, "project"));
 	tx_set_str(&c->title, tx_json_str(o, "title"));
 	buf_release(&id);
