@@ -26,9 +26,15 @@ SAN="-fsanitize=address,undefined -fno-sanitize-recover=all"
 SAN="$SAN -fno-omit-frame-pointer"
 
 command -v "$CC" >/dev/null || { echo "fuzz: $CC not found (apt install clang)" >&2; exit 1; }
-# The library, built by the Makefile's own rules with clang and coverage.
+# The library (core/ and index/ only: the parsers), built by the
+# Makefile's own rules with clang and coverage.
+OBJS=$(ls core/*.c index/*.c | sed "s|^|$OUT/|; s|\.c$|.o|")
 make -s B=$OUT CC="$CC" OPT="-O1 -g" CFLAGS="-Wno-error" \
-	SAN="-fsanitize=fuzzer-no-link $SAN" $OUT/librecallfs.a >&2 || exit 1
+	SAN="-fsanitize=fuzzer-no-link $SAN" $OBJS >&2 || exit 1
+LIB=$OUT/libfuzz.a
+if [ ! -f $LIB ] || [ -n "$(find $OBJS -newer $LIB)" ]; then
+	rm -f $LIB && ar rcs $LIB $OBJS || exit 1
+fi
 PKG_CFLAGS=$(pkg-config --cflags fuse3 sqlite3 libcurl libcjson libpcre2-8)
 PKG_LIBS=$(pkg-config --libs sqlite3 libcurl libcjson libpcre2-8)
 mkdir -p $OUT/fuzz
@@ -36,11 +42,11 @@ for t in $TARGETS; do
 	src=tests/fuzz/fuzz_$t.c bin=$OUT/fuzz/fuzz_$t
 	[ -f "$src" ] || { echo "fuzz: no target $t" >&2; exit 2; }
 	if [ ! -x "$bin" ] || [ -n "$(find "$src" tests/fuzz/*.h \
-		$OUT/librecallfs.a -newer "$bin" 2>/dev/null)" ]; then
+		$LIB -newer "$bin" 2>/dev/null)" ]; then
 		$CC -std=gnu11 -O1 -g -Wall -Wextra -Werror \
 			-DPCRE2_CODE_UNIT_WIDTH=8 -Icore -Iindex -Itests/fuzz \
 			$PKG_CFLAGS -fsanitize=fuzzer $SAN -o "$bin" "$src" \
-			$OUT/librecallfs.a $PKG_LIBS -lm -lpthread || exit 1
+			$LIB $PKG_LIBS -lm -lpthread || exit 1
 	fi
 done
 
