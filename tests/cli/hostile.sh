@@ -122,6 +122,14 @@ head -c 100000000 /dev/zero | tr '\0' a >"$TMP/line100.txt"
 refused "100 MB text line" "$TMP/line100.txt" "$TMP/line100.txt"
 rm -f "$TMP/line100.txt"
 
+# 7b. one exchange past the 64 MB exchange-text limit (a 70 MB turn)
+{ printf 'User: '; head -c 70000000 /dev/zero | tr '\0' a
+  printf '\nAssistant: a long line of the letter a, nothing to fix in it here\n'
+  printf 'User: and the retry cap of the nightly upload job, what is it now?\n'
+  printf 'Assistant: the retry cap is five with two seconds of jittered backoff\n'; } >"$TMP/turn70.txt"
+refused "a 70 MB turn" "$TMP/turn70.txt" "$TMP/turn70.txt"
+rm -f "$TMP/turn70.txt"
+
 # 8. a transcript past the 256 MB limit (sparse: costs no disk)
 truncate -s 300M "$TMP/huge.jsonl"
 refused "300 MB transcript" "$TMP/huge.jsonl" "$TMP/huge.jsonl"
