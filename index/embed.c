@@ -7,6 +7,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 int emb_open(struct emb **e, struct buf *err)
 {
@@ -51,15 +52,29 @@ int emb_dim(const struct emb *e)
 	return e->dim;
 }
 
+static long long now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec;
+}
+
 const char *emb_error(const struct emb *e)
 {
+	const char *s = getenv("RECALLFS_EMBED_RETRY_S");
+	long long after = s && *s ? atoll(s) : 60;
+
+	if (!e->error || now_s() - e->error_at >= after)
+		return NULL;
 	return e->error;
 }
 
 static void note_error(struct emb *e, const struct buf *msg)
 {
-	if (!e->error)
-		e->error = xstrdup(msg->len ? msg->p : "embedder failed");
+	free(e->error);
+	e->error = xstrdup(msg->len ? msg->p : "embedder failed");
+	e->error_at = now_s();
 }
 
 void emb_normalise(float *v, int dim)

@@ -50,8 +50,10 @@ const char *emb_model(const struct emb *e);
  * request (0 before). */
 int emb_dim(const struct emb *e);
 
-/* After a failed emb_embed: the first error line (owned by e), else NULL.
- * idx_embed_hook uses it to stop asking a broken server (see vec.h). */
+/* The error line of the last failed request if it failed less than
+ * RECALLFS_EMBED_RETRY_S seconds (default 60) ago, else NULL; owned by e.
+ * idx_embed_hook does not ask a server that failed that recently (the
+ * exchanges stay searchable by words; vec_sync fills them later). */
 const char *emb_error(const struct emb *e);
 
 /* Embeds n texts into out (n * emb_dim floats, row-major, L2-normalised).

@@ -16,7 +16,8 @@ struct emb {
 	int dim;
 	struct emb_builtin *b;       /* kind == EMB_BUILTIN */
 	struct emb_http *h;          /* kind == EMB_HTTP */
-	char *error;                 /* first failure, owned */
+	char *error;                 /* last failure, owned */
+	long long error_at;          /* when (CLOCK_MONOTONIC seconds) */
 };
 
 int emb_builtin_embed(struct emb *e, const char *const *texts, size_t n,

@@ -146,8 +146,8 @@ int idx_embed_hook(void *ctx, struct store *st,
 	int layers[2], n = 0, rc = 0;
 	float *v = NULL;
 
-	/* A server that failed once in this process is not asked again for
-	 * every exchange: vec_sync fills the gaps later. */
+	/* A server that just failed is not asked again for every exchange
+	 * (each would wait through its retries): vec_sync fills the gaps. */
 	if (!e || emb_error(e))
 		return 0;
 	for (int l = VEC_DISTILLED; l <= VEC_VERBATIM; l++) {

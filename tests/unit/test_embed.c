@@ -245,6 +245,9 @@ static void expect_failure(const char *mode, const char *want, int rc_want)
 	T_CHECK(!strstr(buf_str(&err), "sekrit"));
 	T_CHECK(!strchr(buf_str(&err), '\n'));
 	T_CHECK(emb_error(e) && !strstr(emb_error(e), "sekrit"));
+	setenv("RECALLFS_EMBED_RETRY_S", "0", 1);   /* forgotten at once */
+	T_CHECK(emb_error(e) == NULL);
+	unsetenv("RECALLFS_EMBED_RETRY_S");
 	emb_close(e);
 	stop_server();
 	buf_release(&err);
