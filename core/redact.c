@@ -23,6 +23,14 @@ static const char *const patterns[] = {
 	"(?i)(?:password|passwd|pwd|secret|token|api[_-]?key|access[_-]?key"
 	"|client[_-]?secret|auth[_-]?token)[\"']?\\s*[=:]\\s*[\"']?"
 	"([^\\s\"'&,;<>]{4,})",
+	/* Added with the secrets tests (issue 7): kinds the distiller's word
+	 * filter (words_secretish) knew and --redact did not. */
+	"\\bAIza[0-9A-Za-z_-]{30,}",                  /* Google API key */
+	"\\b[rsp]k_(?:live|test)_[A-Za-z0-9]{16,}",   /* Stripe */
+	"\\bglpat-[A-Za-z0-9_-]{20,}",                /* GitLab */
+	"\\bhf_[A-Za-z0-9]{30,}",                     /* Hugging Face */
+	"\\bnpm_[A-Za-z0-9]{30,}",                    /* npm */
+	"(?i)\\bauthorization:\\s*basic\\s+([A-Za-z0-9+/=]{8,})",
 };
 
 static pcre2_code *codes[ARRAY_SIZE(patterns)];

@@ -5,7 +5,10 @@
  *   tokens (xoxb-, xoxp-, ...), JWTs (eyJ...eyJ...sig), PEM private key
  *   blocks (the whole block), the password of a URL (scheme://user:PW@),
  *   the value of password=/passwd=/secret=/token=/api_key=/apikey= style
- *   assignments (also with ':' and quotes), and "Bearer TOKEN".
+ *   assignments (also with ':' and quotes), "Bearer TOKEN", and (added
+ *   with the issue 7 tests) Google API keys (AIza...), Stripe keys
+ *   (sk_live_, rk_test_, ...), GitLab (glpat-), Hugging Face (hf_) and npm
+ *   (npm_) tokens, and "Authorization: Basic CREDENTIALS".
  * The patterns are compiled once and shared by every thread. */
 #ifndef REDACT_H
 #define REDACT_H

@@ -10,11 +10,11 @@
 
 secrets_session >"$TMP/secrets.jsonl"
 check "ingest" "$R" ingest "$TMP/secrets.jsonl" >/dev/null
-check_eq "8 exchanges" "$(sqlite3 "$RECALLFS_DB" 'SELECT count(*) FROM exchanges')" 8
+check_eq "9 exchanges" "$(sqlite3 "$RECALLFS_DB" 'SELECT count(*) FROM exchanges')" 9
 
 # The verbatim layer holds every planted secret (the test can fail).
 sqlite3 "$RECALLFS_DB" 'SELECT verbatim FROM exchanges' >"$TMP/verbatim.txt"
-check_eq "verbatim keeps all 12 secrets" "$(secrets_in "$TMP/verbatim.txt" | wc -l)" 12
+check_eq "verbatim keeps all 17 secrets" "$(secrets_in "$TMP/verbatim.txt" | wc -l)" 17
 
 # The distilled layer, as stored.
 sqlite3 "$RECALLFS_DB" "SELECT slug, core, context, distilled FROM exchanges;
@@ -35,6 +35,7 @@ check_eq "no secret in show" "$(secrets_in "$TMP/show.txt")" ""
 : >"$TMP/query.txt"
 for q in AccessDenied 'netrc 403' 'revoked 401' rotation 'JWT exp' \
 	 'pg_hba subnet' 'loader rejects' 'ssh CRLF' deploy key token password \
+	 'maps billing GitLab' 'rotated vault' \
 	 $SECRETS; do
 	for m in verbatim distilled hybrid cross; do
 		"$R" query --mode "$m" --limit 8 -- "$q" | sed 1d >>"$TMP/query.txt"
@@ -60,7 +61,7 @@ check "export --redact" "$R" export --redact "$TMP/red" >/dev/null
 check_eq "no secret in any file with --redact" "$(secrets_in "$TMP/red")" ""
 check_eq "no secret in any name with --redact" "$(secrets_in_names "$TMP/red")" ""
 check "--redact masks the verbatim" grep -rq '\[REDACTED\]' "$TMP/red/projects/vault/exchanges"
-check_eq "--redact keeps every exchange" "$(ls "$TMP/red/projects/vault/exchanges" | wc -l)" 8
+check_eq "--redact keeps every exchange" "$(ls "$TMP/red/projects/vault/exchanges" | wc -l)" 9
 
 # redistill with the heuristic distiller recomputes the fields: still clean.
 check "redistill --all" "$R" redistill --all --distiller heuristic >/dev/null 2>&1

@@ -23,12 +23,13 @@ for _ in $(seq 100); do
 	sleep 0.1
 done
 check_eq "two projects" "$(ls "$M/projects" | tr '\n' ' ')" "vault vault2 "
-check_eq "8 exchanges each" "$(ls "$M/projects/vault2/exchanges" | wc -l)" 8
+check_eq "9 exchanges each" "$(ls "$M/projects/vault2/exchanges" | wc -l)" 9
 
 queries() {  # cat some query files of mount $1 into $2
 	local q
 	for q in AccessDenied 'netrc 403' 'revoked 401' rotation 'JWT exp' \
-		 'pg_hba subnet' 'loader rejects' 'ssh CRLF' 'deploy key' token password; do
+		 'pg_hba subnet' 'loader rejects' 'ssh CRLF' 'deploy key' token password \
+		 'maps billing GitLab' 'rotated vault'; do
 		cat "$1/query/$q" "$1/query/$q.json" 2>/dev/null
 		cat "$1"/projects/*/query/"$q" 2>/dev/null
 	done >"$2"
