@@ -70,6 +70,13 @@ static int prep(struct store *st, const char *sql, sqlite3_stmt **s)
 	return rc == SQLITE_OK ? 0 : -err_from_sqlite(rc);
 }
 
+static int cmp_i64(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
 int vec_layer_text(const struct store_exchange *x, int layer,
 		   struct buf *out)
 {
@@ -173,68 +180,102 @@ out:
 	return rc;
 }
 
-struct pending {
-	int64_t *ids;
-	char **texts;
-	size_t n;
-};
-
-static void pending_release(struct pending *p)
+/* The exchanges whose `layer` has no vector of this model, ascending.
+ * Only ids are read (through an index), so it stays cheap when nothing is
+ * missing in a large memory. */
+static int missing_ids(struct store *st, int layer, const char *model,
+		       int64_t **ids, size_t *n)
 {
-	for (size_t i = 0; i < p->n; i++)
-		free(p->texts[i]);
-	free(p->ids);
-	free(p->texts);
-	memset(p, 0, sizeof(*p));
-}
-
-/* The next exchanges of `layer` with no vector of this model. */
-static int sync_batch(struct store *st, int layer, const char *model,
-		      int64_t after, struct pending *p)
-{
-	static const char sql_d[] =
-		"SELECT x.id, x.distilled FROM exchanges x LEFT JOIN vectors v"
-		" ON v.exchange_id = x.id AND v.layer = ?1 WHERE x.id > ?3 AND"
-		" (v.exchange_id IS NULL OR v.model <> ?2) ORDER BY x.id"
-		" LIMIT ?4";
-	static const char sql_v[] =
-		"SELECT x.id, x.verbatim FROM exchanges x LEFT JOIN vectors v"
-		" ON v.exchange_id = x.id AND v.layer = ?1 WHERE x.id > ?3 AND"
-		" (v.exchange_id IS NULL OR v.model <> ?2) ORDER BY x.id"
-		" LIMIT ?4";
+	static const char sql[] =
+		"SELECT x.id FROM exchanges x WHERE NOT EXISTS (SELECT 1 FROM"
+		" vectors v WHERE v.exchange_id = x.id AND v.layer = ?1 AND"
+		" v.model = ?2)";
 	sqlite3_stmt *s;
-	int rc = prep(st, layer == VEC_VERBATIM ? sql_v : sql_d, &s);
+	size_t cap = 0;
+	int rc = prep(st, sql, &s);
 
+	*ids = NULL;
+	*n = 0;
 	if (rc < 0)
 		return rc;
-	p->ids = xcalloc(SYNC_BATCH, sizeof(*p->ids));
-	p->texts = xcalloc(SYNC_BATCH, sizeof(*p->texts));
 	sqlite3_bind_int(s, 1, layer);
 	sqlite3_bind_text(s, 2, model, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 3, after);
-	sqlite3_bind_int(s, 4, SYNC_BATCH);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW && p->n < SYNC_BATCH) {
-		const char *t = (const char *)sqlite3_column_text(s, 1);
-
-		p->ids[p->n] = sqlite3_column_int64(s, 0);
-		p->texts[p->n++] = xstrdup(t ? t : "");
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		XGROW(*ids, cap, *n + 1);
+		(*ids)[(*n)++] = sqlite3_column_int64(s, 0);
 	}
 	sqlite3_finalize(s);
-	return rc == SQLITE_DONE || rc == SQLITE_ROW ? 0 :
-	       -err_from_sqlite(rc);
+	if (rc != SQLITE_DONE)
+		return -err_from_sqlite(rc);
+	if (*n)
+		qsort(*ids, *n, sizeof(**ids), cmp_i64);
+	return 0;
+}
+
+/* The texts of ids[0..n) for `layer` (caller frees each and the array);
+ * an exchange removed meanwhile gets NULL. */
+static int layer_texts(struct store *st, int layer, const int64_t *ids,
+		       size_t n, char ***out)
+{
+	sqlite3_stmt *s;
+	int rc = prep(st, layer == VEC_VERBATIM ?
+		      "SELECT verbatim FROM exchanges WHERE id = ?" :
+		      "SELECT distilled FROM exchanges WHERE id = ?", &s);
+
+	*out = xcalloc(n ? n : 1, sizeof(**out));
+	for (size_t i = 0; rc == 0 && i < n; i++) {
+		sqlite3_reset(s);
+		sqlite3_bind_int64(s, 1, ids[i]);
+		rc = sqlite3_step(s);
+		if (rc == SQLITE_ROW) {
+			const char *t = (const char *)sqlite3_column_text(s, 0);
+
+			(*out)[i] = xstrdup(t ? t : "");
+			rc = 0;
+		} else {
+			rc = rc == SQLITE_DONE ? 0 : -err_from_sqlite(rc);
+		}
+	}
+	sqlite3_finalize(s);
+	return rc;
 }
 
 static int sync_write(struct store *st, int layer, struct emb *e,
-		      const struct pending *p, const float *v)
+		      const int64_t *ids, char **texts, size_t n,
+		      const float *v)
 {
 	int rc = store_begin(st);
 
-	for (size_t i = 0; i < p->n && rc == 0; i++)
-		rc = vec_put(st, p->ids[i], layer, emb_model(e),
-			     v + i * (size_t)emb_dim(e), emb_dim(e));
+	for (size_t i = 0; i < n && rc == 0; i++)
+		if (texts[i])
+			rc = vec_put(st, ids[i], layer, emb_model(e),
+				     v + i * (size_t)emb_dim(e), emb_dim(e));
 	if (rc == 0)
 		return store_commit(st);
 	store_rollback(st);
+	return rc;
+}
+
+/* Embeds and stores ids[0..n) of one layer. */
+static int sync_some(struct store *st, struct emb *e, int layer,
+		     const int64_t *ids, size_t n, struct buf *err)
+{
+	char **texts = NULL;
+	const char **in = xcalloc(n ? n : 1, sizeof(*in));
+	float *v = NULL;
+	int rc = layer_texts(st, layer, ids, n, &texts);
+
+	for (size_t i = 0; i < n; i++)
+		in[i] = texts[i] ? texts[i] : "";
+	if (rc == 0)
+		rc = emb_embed_alloc(e, in, n, &v, err);
+	if (rc == 0)
+		rc = sync_write(st, layer, e, ids, texts, n, v);
+	for (size_t i = 0; i < n; i++)
+		free(texts[i]);
+	free(texts);
+	free(in);
+	free(v);
 	return rc;
 }
 
@@ -243,32 +284,23 @@ int vec_sync(struct store *st, struct emb *e, struct buf *err)
 	int total = 0, rc = 0;
 
 	for (int l = VEC_DISTILLED; l <= VEC_VERBATIM && rc == 0; l++) {
-		int64_t after = 0;
+		int64_t *ids = NULL;
+		size_t n = 0;
 
-		while (rc == 0 && layer_enabled(l)) {
-			struct pending p = { 0 };
-			float *v = NULL;
+		if (!layer_enabled(l))
+			continue;
+		rc = missing_ids(st, l, emb_model(e), &ids, &n);
+		for (size_t i = 0; rc == 0 && i < n; i += SYNC_BATCH) {
+			size_t m = n - i < SYNC_BATCH ? n - i : SYNC_BATCH;
 
-			rc = sync_batch(st, l, emb_model(e), after, &p);
-			if (rc == 0 && p.n)
-				rc = emb_embed_alloc(e, (const char *const *)
-						     p.texts, p.n, &v, err);
-			if (rc == 0 && p.n)
-				rc = sync_write(st, l, e, &p, v);
-			if (rc == 0 && p.n) {
-				total += (int)p.n;
-				after = p.ids[p.n - 1];
-			}
-			free(v);
-			if (rc < 0 && err && !err->len)
-				buf_addf(err, "vectors: %s", err_str(rc));
-			if (!p.n) {
-				pending_release(&p);
-				break;
-			}
-			pending_release(&p);
+			rc = sync_some(st, e, l, ids + i, m, err);
+			if (rc == 0)
+				total += (int)m;
 		}
+		free(ids);
 	}
+	if (rc < 0 && err && !err->len)
+		buf_addf(err, "vectors: %s", err_str(rc));
 	return rc < 0 ? rc : total;
 }
 
@@ -424,13 +456,6 @@ static int cache_load(struct store *st, struct vcache *c, int64_t after,
 	return rc == SQLITE_ROW ? 0 : -err_from_sqlite(rc);
 out:
 	return rc;
-}
-
-static int cmp_i64(const void *a, const void *b)
-{
-	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
-
-	return x < y ? -1 : x > y;
 }
 
 /* Drops the rows whose table row is gone (a forgotten, grown or
