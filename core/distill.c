@@ -103,15 +103,29 @@ static int take(struct chooser *ch, size_t k, int budget)
 	return spent;
 }
 
+/* A sentence with stop words is prose: the user asking, not a paste. */
+static double request_score(const struct dtext *t, const struct dsent *s)
+{
+	for (size_t i = s->w0; i < s->w0 + s->nw; i++)
+		if (t->w[i].flags & DW_STOP)
+			return s->score * 1.5;
+	return s->score;
+}
+
 static size_t best_sentence(const struct dtext *t, enum dsrc src,
 			    const char *done)
 {
 	size_t best = (size_t)-1;
+	double top = 0;
 
-	for (size_t k = 0; k < t->ns; k++)
+	for (size_t k = 0; k < t->ns; k++) {
+		double sc = src == DSRC_USER ? request_score(t, &t->s[k]) :
+			t->s[k].score;
+
 		if (t->s[k].src == src && !done[k] &&
-		    (best == (size_t)-1 || t->s[k].score > t->s[best].score))
-			best = k;
+		    (best == (size_t)-1 || sc > top))
+			best = k, top = sc;
+	}
 	return best;
 }
 

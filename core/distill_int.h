@@ -55,6 +55,7 @@ struct dtext {
 	struct dsent *s;
 	size_t ns, caps;
 	struct words_count tf;  /* lower-cased word counts, tools excluded */
+	size_t limit;           /* words are read while nw < limit */
 	const char *cwd;        /* the project root, never a detail, or NULL */
 };
 

@@ -12,6 +12,8 @@
 
 #define SENT_MAX_WORDS 40
 #define WORD_MAX_LEN 48
+#define TEXT_MAX_WORDS 4000     /* read of one ply's text or tools */
+#define ALL_MAX_WORDS 40000     /* read of one exchange */
 
 static int lead_punct(unsigned char c)
 {
@@ -240,12 +242,31 @@ static size_t gap(const char *p, size_t n)
 	}
 }
 
+/* A line of a pasted log or code outside a fence: three words or more,
+ * no stop word, and at least 40% numbers, identifiers, paths or symbols. */
+static void mark_code_line(struct dtext *t, size_t first)
+{
+	size_t n = t->nw - first, odd = 0;
+
+	if (n < 3)
+		return;
+	for (size_t i = first; i < t->nw; i++) {
+		if (t->w[i].flags & DW_STOP)
+			return;
+		odd += !!(t->w[i].flags & (DW_NUM | DW_IDENT | DW_PATH |
+					   DW_JUNK));
+	}
+	if (odd * 5 >= n * 2)
+		for (size_t i = first; i < t->nw; i++)
+			t->w[i].flags |= DW_CODE;
+}
+
 static void add_line(struct dtext *t, const char *p, size_t n, enum dsrc src,
 		     unsigned code)
 {
-	size_t i = 0, w0 = t->nw;
+	size_t i = 0, w0 = t->nw, first = t->nw;
 
-	while (i < n) {
+	while (i < n && t->nw < t->limit) {
 		size_t a, rn;
 		char last;
 
@@ -266,13 +287,18 @@ static void add_line(struct dtext *t, const char *p, size_t n, enum dsrc src,
 		}
 	}
 	end_sentence(t, w0, src, 0);
+	mark_code_line(t, first);
 }
 
+/* Bounded: a pasted 50 MB log is read up to TEXT_MAX_WORDS words. */
 static void add_text(struct dtext *t, const char *text, enum dsrc src)
 {
 	int in_code = 0;
 
-	for (const char *p = text; p && *p;) {
+	t->limit = t->nw + TEXT_MAX_WORDS;
+	if (t->limit > ALL_MAX_WORDS)
+		t->limit = ALL_MAX_WORDS;
+	for (const char *p = text; p && *p && t->nw < t->limit;) {
 		size_t n = strcspn(p, "\n");
 
 		if (!markup_line(p, n, &in_code))
@@ -375,6 +401,8 @@ static void score(struct dtext *t)
 			if (t->w[i].sal > 0)
 				sum += t->w[i].sal;
 		s->score = sum / ((double)s->nw + 2.0);
+		if (t->w[s->w0].flags & DW_CODE)
+			s->score *= 0.5;        /* code and logs: not a request */
 	}
 }
 

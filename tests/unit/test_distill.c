@@ -368,6 +368,33 @@ static void test_bad_input(void)
 	fx_release(&c);
 }
 
+/* A huge paste is read only in part: bounded time and memory. */
+static void test_huge(void)
+{
+	struct tx_conv c;
+	struct buf v = BUF_INIT(BUF_MAX_TEXT), big = BUF_INIT(BUF_MAX_TEXT);
+	struct distill d;
+
+	fx_init(&c, "huge");
+	buf_adds(&big, "Why does the parser crash on this log?\n");
+	for (int i = 0; i < 200000; i++)
+		buf_addf(&big, "line %d value_%d ok\n", i, i % 97);
+	buf_adds(&big, "/");
+	for (int i = 0; i < 100000; i++)
+		buf_adds(&big, "ab/");
+	FX_U(&c, big.p);
+	FX_T(&c, "The parser overflowed its 64 KB line buffer; it now grows.",
+	     "Edit: src/parse.c");
+	T_EQ(run(&c, &v, &d), 0);
+	show("huge", &d);
+	T_CONTAINS(d.core, "parser");
+	T_CHECK(distill_count_tokens(d.core) <= 40);
+	distill_release(&d);
+	buf_release(&big);
+	buf_release(&v);
+	fx_release(&c);
+}
+
 static void test_count_tokens(void)
 {
 	T_EQ(distill_count_tokens(""), 0);
@@ -423,4 +450,4 @@ static void test_threads(void)
 
 T_MAIN(test_coding_exchange, test_deterministic, test_chat_exchange,
        test_long_exchange, test_no_root_no_secret, test_workflow_keys,
-       test_words, test_room_types, test_bad_input, test_count_tokens, test_threads)
+       test_words, test_room_types, test_bad_input, test_huge, test_count_tokens, test_threads)
