@@ -366,7 +366,7 @@ mem_md() {    # n, tree root
 plot() {
 	command -v gnuplot >/dev/null || { log "no gnuplot: no plot"; return; }
 	local dat=$B/plot.dat f k
-	local keys="size ingest_xps fts_xps cli_verbatim cli_hybrid cli_cross cli_vector mnt_cross mnt_hybrid rg_p50 grep_p50"
+	local keys="size ingest_xps fts_xps cli_verbatim cli_hybrid cli_cross cli_vector mnt_cross mnt_hybrid rg_p50 grep_p50 ingest_cpu_xps"
 	echo "# $keys" >"$dat"
 	for f in "$B"/results/*.tsv; do
 		[ -f "$f" ] || continue
@@ -394,11 +394,13 @@ plot "$dat" using 1:4 with linespoints title "recallfs query (verbatim)", \
      "" using 1:8 with linespoints title "cat mount/query (cross)", \
      "" using 1:9 with linespoints title "cat mount/query (hybrid)", \
      "" using 1:10 with linespoints title "rg -i -l", \
-     "" using 1:11 with linespoints title "grep -ril"
+     "" using 1:11 with linespoints title "grep -ril", \
+     5 with lines dashtype 2 title "target p50 5 ms"
 set ylabel "exchanges per second"
 set title "ingest rate"
 set key bottom left
-plot "$dat" using 1:2 with linespoints title "recallfs ingest", \
+plot "$dat" using 1:2 with linespoints title "recallfs ingest (wall clock)", \
+     "" using 1:12 with linespoints title "recallfs ingest (per CPU-second)", \
      "" using 1:3 with linespoints title "bare FTS5 load (sqlite3)", \
      2000 with lines dashtype 2 title "target 2,000/s"
 unset multiplot
