@@ -695,31 +695,54 @@ static void cache_search(const struct vcache *c, const float *qf,
 	free(q);
 }
 
+/* Brings the copy c up to what st sees.  The fingerprint and the rows are
+ * read in one read transaction (when the caller has none open), so rows
+ * committed meanwhile by another connection cannot be counted twice. */
+static int cache_refresh(struct store *st, struct vcache *c)
+{
+	int own = sqlite3_get_autocommit(st->db);
+	struct vfp now;
+	int rc = own ? -err_from_sqlite(sqlite3_exec(st->db, "BEGIN", NULL,
+						    NULL, NULL)) : 0;
+
+	if (rc == 0)
+		rc = read_fp(st, &now);
+	if (rc == 0) {
+		pthread_rwlock_rdlock(&c->lock);
+		if (c->loaded && fp_eq(&c->fp, &now)) {
+			pthread_rwlock_unlock(&c->lock);
+		} else {
+			pthread_rwlock_unlock(&c->lock);
+			pthread_rwlock_wrlock(&c->lock);
+			if (!c->loaded || !fp_eq(&c->fp, &now))
+				rc = cache_sync(st, c, &now);
+			pthread_rwlock_unlock(&c->lock);
+		}
+	}
+	if (own)
+		sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL);
+	return rc;
+}
+
 int vec_search(struct store *st, struct emb *e, int layer, const float *q,
 	       int64_t project_id, size_t k, struct vec_hit *out, size_t *n)
 {
 	struct vcache *c;
-	struct vfp now;
 	int rc;
 
 	*n = 0;
-	if (!e || emb_dim(e) <= 0 || !k)
-		return emb_dim(e) <= 0 ? -EINVAL : 0;
-	rc = read_fp(st, &now);
+	if (!e || emb_dim(e) <= 0)
+		return -EINVAL;
+	if (!k)
+		return 0;
+	c = cache_get(st, layer, emb_model(e), emb_dim(e));
+	rc = cache_refresh(st, c);
 	if (rc < 0)
 		return rc;
-	c = cache_get(st, layer, emb_model(e), emb_dim(e));
+	/* Another thread may have moved the copy on since: it answers for a
+	 * snapshot at least as new as what this caller saw, or near enough;
+	 * waiting for an exact match could go back and forth for ever. */
 	pthread_rwlock_rdlock(&c->lock);
-	while (!c->loaded || !fp_eq(&c->fp, &now)) {
-		pthread_rwlock_unlock(&c->lock);
-		pthread_rwlock_wrlock(&c->lock);
-		if (!c->loaded || !fp_eq(&c->fp, &now))
-			rc = cache_sync(st, c, &now);
-		pthread_rwlock_unlock(&c->lock);
-		if (rc < 0)
-			return rc;
-		pthread_rwlock_rdlock(&c->lock);
-	}
 	cache_search(c, q, project_id, k, out, n);
 	pthread_rwlock_unlock(&c->lock);
 	return 0;

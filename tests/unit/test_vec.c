@@ -396,6 +396,10 @@ static void *thread_main(void *arg)
 				t->errors++;
 		} else if (vec_search(&st, e, VEC_DISTILLED, q, 0, 5, h, &n)) {
 			t->errors++;
+		} else {
+			for (size_t a = 0; a < n; a++)
+				for (size_t b = a + 1; b < n; b++)
+					t->errors += h[a].id == h[b].id;
 		}
 	}
 	emb_close(e);
@@ -420,6 +424,35 @@ static void test_threads(void)
 	for (int i = 0; i < 4; i++) {
 		pthread_join(th[i], NULL);
 		T_EQ(t[i].errors, 0);
+	}
+	/* every vector the writer added is held once: searching for each
+	 * finds it first, and no id comes back twice */
+	{
+		struct emb *e = model_emb();
+		sqlite3_stmt *s;
+		struct vec_hit h[60];
+		size_t n, found = 0, dups = 0, rows = 0;
+
+		T_EQ(sqlite3_prepare_v2(st.db, "SELECT exchange_id, v FROM "
+					"vectors", -1, &s, NULL), SQLITE_OK);
+		while (sqlite3_step(s) == SQLITE_ROW) {
+			const signed char *b = sqlite3_column_blob(s, 1);
+			float q[D];
+
+			for (int j = 0; j < D; j++)
+				q[j] = b[4 + j];
+			rows++;
+			T_EQ(vec_search(&st, e, VEC_DISTILLED, q, 0, 60, h, &n), 0);
+			found += n && h[0].id == sqlite3_column_int64(s, 0);
+			for (size_t a = 0; a < n; a++)
+				for (size_t b2 = a + 1; b2 < n; b2++)
+					dups += h[a].id == h[b2].id;
+		}
+		sqlite3_finalize(s);
+		T_EQ(rows, 60);
+		T_EQ(found, rows);
+		T_EQ(dups, 0);
+		emb_close(e);
 	}
 	store_close(&st);
 	vec_cache_clear();
