@@ -846,7 +846,7 @@ static void exchange(struct session *s, struct corpus *k)
 	rand_id(&c->r, msg_id + 6, 23);
 	str_clear(&c->tmp);
 	sentences(c, &c->tmp, asst_t, NELEM(asst_t),
-		  7 + (int)rng_below(&c->r, 12));
+		  7 + (int)rng_below(&c->r, 14));
 	text_block(s, msg_id, str_c(&c->tmp));
 	str_addf(&s->text, "\n\nassistant: %s", str_c(&c->tmp));
 	csv_field(k->csv, str_c(&s->text));
