@@ -72,15 +72,6 @@ void fs_view_init(struct fs_view *v, struct store *st)
 	v->cache = xcalloc(1, sizeof(*v->cache));
 }
 
-static void pidx_release(struct fs_pidx *p)
-{
-	store_xrows_release(&p->x);
-	store_xrows_release(&p->rooms);
-	store_xrows_release(&p->convs);
-	fs_ftree_release(&p->ft);
-	memset(p, 0, sizeof(*p));
-}
-
 void fs_view_release(struct fs_view *v)
 {
 	struct fs_cache *c = v->cache;
@@ -95,7 +86,7 @@ void fs_view_release(struct fs_view *v)
 		buf_release(&c->g[i].b);
 	}
 	for (int i = 0; i < NF; i++)
-		pidx_release(&c->f[i].p);
+		fs_pidx_release(&c->f[i].p);
 	strv_clear(&c->pnames);
 	free(c->pids);
 	free(c);
@@ -232,22 +223,7 @@ int fs_cache_generated(struct fs_view *v, enum fs_what what, int64_t pid,
 	return 0;
 }
 
-static int pidx_build(struct store *st, int64_t pid, struct fs_pidx *p)
-{
-	int rc = store_view_exchanges(st, pid, &p->x);
-
-	if (!rc)
-		rc = store_view_rooms_all(st, pid, &p->rooms);
-	if (!rc)
-		rc = store_view_convs_all(st, pid, &p->convs);
-	if (!rc)
-		rc = fs_ftree_build(st, pid, &p->ft);
-	if (!rc)
-		rc = store_view_project_time(st, pid, &p->mtime);
-	return rc;
-}
-
-int fs_cache_pidx(struct fs_view *v, int64_t pid, const struct fs_pidx **p)
+int fs_cache_pidx(struct fs_view *v, int64_t pid, struct fs_pidx **p)
 {
 	struct fs_cache *c = v->cache;
 	struct pslot *s = NULL, *old = &c->f[0];
@@ -261,11 +237,11 @@ int fs_cache_pidx(struct fs_view *v, int64_t pid, const struct fs_pidx **p)
 	}
 	if (!s) {
 		s = old;
-		pidx_release(&s->p);
+		fs_pidx_release(&s->p);
 		s->valid = 0;
-		rc = pidx_build(v->st, pid, &s->p);
+		rc = fs_pidx_build(v->st, pid, &s->p);
 		if (rc) {
-			pidx_release(&s->p);
+			fs_pidx_release(&s->p);
 			return rc;
 		}
 		s->pid = pid;
@@ -277,34 +253,74 @@ int fs_cache_pidx(struct fs_view *v, int64_t pid, const struct fs_pidx **p)
 	return 0;
 }
 
+static int load_projects(struct fs_view *v)
+{
+	struct fs_cache *c = v->cache;
+	int rc;
+
+	if (c->pnames_gen == v->gen)
+		return 0;
+	strv_clear(&c->pnames);
+	free(c->pids);
+	c->pids = NULL;
+	c->pnames_gen = 0;
+	rc = store_view_projects(v->st, &c->pnames);
+	if (!rc)
+		c->pids = xcalloc(c->pnames.n + 1, sizeof(*c->pids));
+	for (size_t i = 0; !rc && i < c->pnames.n; i++)
+		rc = store_view_project_id(v->st, c->pnames.v[i], &c->pids[i]);
+	if (rc) {
+		strv_clear(&c->pnames);
+		return rc;
+	}
+	c->pnames_gen = v->gen;
+	return 0;
+}
+
 int fs_cache_project(struct fs_view *v, const char *name, int64_t *pid)
 {
 	struct fs_cache *c = v->cache;
-	int rc = 0;
+	int rc = load_projects(v);
 
-	if (c->pnames_gen != v->gen) {
-		strv_clear(&c->pnames);
-		free(c->pids);
-		c->pids = NULL;
-		c->pnames_gen = 0;
-		rc = store_view_projects(v->st, &c->pnames);
-		if (!rc)
-			c->pids = xcalloc(c->pnames.n + 1, sizeof(*c->pids));
-		for (size_t i = 0; !rc && i < c->pnames.n; i++)
-			rc = store_view_project_id(v->st, c->pnames.v[i],
-						   &c->pids[i]);
-		if (rc) {
-			strv_clear(&c->pnames);
-			return rc;
-		}
-		c->pnames_gen = v->gen;
-	}
+	if (rc)
+		return rc;
 	for (size_t i = 0; i < c->pnames.n; i++)
 		if (!strcmp(c->pnames.v[i], name)) {
 			*pid = c->pids[i];
 			return 0;
 		}
 	return -ENOENT;
+}
+
+int fs_cache_projects(struct fs_view *v, const struct strv **names)
+{
+	int rc = load_projects(v);
+
+	*names = &v->cache->pnames;
+	return rc;
+}
+
+int fs_cache_xsizes(struct fs_view *v, struct fs_pidx *p, uint32_t xi,
+		    const uint32_t **sizes)
+{
+	uint32_t *sz = &p->xsize[(size_t)xi * FSX_N];
+	const struct buf *b;
+	int64_t mtime;
+	int rc = 0;
+
+	if (sz[0] == FS_SIZE_UNKNOWN) {
+		for (int k = 0; !rc && k < FSX_N; k++) {
+			rc = fs_cache_xfile(v, p->x.v[xi].id, k, &b, &mtime);
+			if (!rc)
+				sz[k] = (uint32_t)b->len;
+		}
+		if (rc) {
+			sz[0] = FS_SIZE_UNKNOWN;
+			return rc;
+		}
+	}
+	*sizes = sz;
+	return 0;
 }
 
 int fs_cache_ptime(struct fs_view *v, int64_t pid, int64_t *t)

@@ -38,6 +38,7 @@ struct fs_node {
 	uint64_t size;          /* regular files: exact bytes; links: target */
 	int64_t xid;            /* exchange dirs and files: the exchange id */
 	unsigned stable : 1;    /* content never changes while it exists */
+	unsigned attr : 1;      /* listings: size and mtime are exact */
 };
 
 struct fs_cache;
@@ -69,10 +70,23 @@ typedef int (*fs_list_fn)(void *ctx, const char *name, enum fs_kind kind);
 int fs_view_list(struct fs_view *v, const char *path, fs_list_fn fn,
 		 void *ctx);
 
+/* The same from entry number skip on, with what is known of each entry
+ * without rendering anything but an exchange (n->attr says whether size
+ * and mtime are exact; else only kind and what are).  Entries keep their
+ * numbers while the generation does not change. */
+typedef int (*fs_node_fn)(void *ctx, const char *name,
+			  const struct fs_node *n);
+int fs_view_list_from(struct fs_view *v, const char *path, size_t skip,
+		      fs_node_fn fn, void *ctx);
+
 /* Appends the content of the regular file path to out (n, when not NULL,
  * gets its node).  -ENOENT, -EISDIR. */
 int fs_view_read(struct fs_view *v, const char *path, struct buf *out,
 		 struct fs_node *n);
+/* Copies up to size bytes from off of file xfile (enum fs_xfile) of
+ * exchange xid into buf; *got says how many.  -ENOENT once it is gone. */
+int fs_view_xfile(struct fs_view *v, int64_t xid, int xfile, size_t off,
+		  char *buf, size_t size, size_t *got);
 /* Appends the target of the symlink path (relative) to out. */
 int fs_view_readlink(struct fs_view *v, const char *path, struct buf *out);
 

@@ -24,39 +24,73 @@ int fs_cache_generated(struct fs_view *v, enum fs_what what, int64_t pid,
 /* Latest exchange time of project pid (0: of all), cached per generation. */
 int fs_cache_ptime(struct fs_view *v, int64_t pid, int64_t *t);
 
-/* The files/ tree of a project: (encoded path, exchange) pairs, sorted. */
-struct fs_fentry {
-	char *norm;             /* fs_path_encode of the raw path */
-	char *name;             /* exchange name "000042-slug" */
-	int64_t id, mtime;
+/* A symlink tree of a project (rooms/, conversations/ or files/; built by
+ * tree.c).  d[0] is the top directory; a directory's subdirectories are
+ * d[sub .. sub+nsub), sorted by name; its links are links[link ..
+ * link+nlink) in listing order (conversations: ply order) and byid[] over
+ * the same range sorted.  A link is an index into the project's
+ * exchanges (fs_pidx.x, sorted by id, so index order is id order). */
+struct fs_tdir {
+	char *name;             /* encoded name (d[0]: NULL) */
+	uint32_t sub, nsub;
+	uint32_t link, nlink;
 };
-struct fs_ftree {
-	struct fs_fentry *e;
+struct fs_tree {
+	struct fs_tdir *d;
+	size_t nd;
+	uint32_t *links, *byid;
+	size_t nl;
+};
+/* Collects (encoded path, exchange index) pairs before a build. */
+struct fs_tent {
+	char *path;             /* encoded components joined by '/' */
+	uint32_t xi;            /* index into the project's exchanges */
+	uint32_t seq;           /* input order (listing order of links) */
+};
+struct fs_tree_input {
+	struct fs_tent *e;
 	size_t n, cap;
 };
-int fs_ftree_build(struct store *st, int64_t pid, struct fs_ftree *t);
-void fs_ftree_release(struct fs_ftree *t);
-/* 1 if prefix ("" = files/ itself) is a directory of the tree. */
-int fs_ftree_is_dir(const struct fs_ftree *t, const char *prefix);
-/* The exchange link name in directory prefix.  -ENOENT. */
-int fs_ftree_find(const struct fs_ftree *t, const char *prefix,
-		  const char *name, int64_t *id, int64_t *mtime);
-/* Subdirectories, then exchange links, of directory prefix. */
-int fs_ftree_list(const struct fs_ftree *t, const char *prefix,
-		  fs_list_fn fn, void *ctx);
+/* Adds one link at path (encoded components joined by '/'; "" is not
+ * shown).  The input keeps a copy. */
+int fs_tree_add(struct fs_tree_input *in, const char *path, uint32_t xi);
+void fs_tree_input_release(struct fs_tree_input *in);
+/* Builds t from in (consumed and released). */
+void fs_tree_build(struct fs_tree_input *in, struct fs_tree *t);
+void fs_tree_release(struct fs_tree *t);
+/* The subdirectory name of directory di.  -ENOENT. */
+int fs_tree_sub(const struct fs_tree *t, uint32_t di, const char *name,
+		uint32_t *out);
+/* 0 when directory di links exchange index xi, else -ENOENT. */
+int fs_tree_link(const struct fs_tree *t, uint32_t di, uint32_t xi);
+
+#define FS_SIZE_UNKNOWN UINT32_MAX
 
 /* Everything the tree shows of one project, read in four queries and kept
  * for a generation, so that lookups and listings under projects/P cost no
  * query at all. */
 struct fs_pidx {
 	struct store_xrows x;       /* exchanges, by id */
-	struct store_xrows rooms;   /* (room, exchange), by type, key, id */
-	struct store_xrows convs;   /* (conversation, exchange), ply order */
-	struct fs_ftree ft;         /* files/ */
+	struct fs_tree rooms;       /* rooms/TYPE/KEY/ */
+	struct fs_tree convs;       /* conversations/C/ */
+	struct fs_tree files;       /* files/... */
+	uint32_t *xsize;            /* FSX_N sizes per exchange, as rendered
+				     * (FS_SIZE_UNKNOWN until then) */
 	int64_t mtime;              /* latest exchange time */
 };
-int fs_cache_pidx(struct fs_view *v, int64_t pid, const struct fs_pidx **p);
+/* The index of project pid (owned by the cache; valid until the next call
+ * into the view). */
+int fs_cache_pidx(struct fs_view *v, int64_t pid, struct fs_pidx **p);
+/* Builds p from the store.  Release with fs_pidx_release. */
+int fs_pidx_build(struct store *st, int64_t pid, struct fs_pidx *p);
+void fs_pidx_release(struct fs_pidx *p);
+/* The exact sizes of the files of exchange index xi of p (rendering it
+ * when not known yet). */
+int fs_cache_xsizes(struct fs_view *v, struct fs_pidx *p, uint32_t xi,
+		    const uint32_t **sizes);
 /* Project id by name, cached per generation.  -ENOENT. */
 int fs_cache_project(struct fs_view *v, const char *name, int64_t *pid);
+/* Project names, sorted, cached per generation (not owned). */
+int fs_cache_projects(struct fs_view *v, const struct strv **names);
 
 #endif
