@@ -6,6 +6,7 @@
  * reaches the rmdir). */
 #include "common.h"
 #include "daemon.h"
+#include "content.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -13,11 +14,13 @@
 #include <string.h>
 #include <sys/statvfs.h>
 
-/* An open file: a copy of a view file's content at open, or an inbox
- * handle. */
+/* An open file: an inbox handle; an exchange file (read from the content
+ * cache: it never changes); or a copy of a generated file's content at
+ * open (README.md, status, MEMORY.md, query results). */
 struct fh {
 	int inbox;
 	uint64_t ih;
+	int xfile;              /* >= 0: file xfile of exchange node.xid */
 	struct fs_node node;
 	struct buf data;
 };
@@ -90,7 +93,8 @@ static int op_getattr(const char *path, struct stat *st,
 		rc = fs_inbox_fstat(d->inbox, h->ih, st);
 	else if (h) {
 		n = h->node;
-		n.size = h->data.len;   /* what this open's reads return */
+		if (h->xfile < 0)
+			n.size = h->data.len;   /* what this open's reads return */
 		node_stat(d, &n, st);
 		return 0;
 	} else if (rel) {
@@ -114,46 +118,98 @@ static int op_getattr(const char *path, struct stat *st,
 	return rc;
 }
 
-struct names {
-	struct strv v;
+/* Entries of a listing, collected under the lock and handed to FUSE
+ * after it, a chunk at a time. */
+#define CHUNK 256
+
+struct entries {
+	struct strv names;
+	struct fs_node n[CHUNK];
 };
 
 static int collect(void *ctx, const char *name, enum fs_kind kind)
 {
 	(void)kind;
-	strv_push(&((struct names *)ctx)->v, name);
+	strv_push(&((struct entries *)ctx)->names, name);
 	return 0;
 }
 
+static int collect_node(void *ctx, const char *name, const struct fs_node *n)
+{
+	struct entries *e = ctx;
+
+	e->n[e->names.n] = *n;
+	strv_push(&e->names, name);
+	return e->names.n == CHUNK;
+}
+
+static int fill_inbox(struct fsd *d, const char *rel, void *buf,
+		      fuse_fill_dir_t fill, off_t off)
+{
+	struct entries *e = xcalloc(1, sizeof(*e));
+	int rc = fs_inbox_list(d->inbox, rel, collect, e);
+
+	if (!rc && off == 0) {
+		fill(buf, ".", NULL, 0, 0);
+		fill(buf, "..", NULL, 0, 0);
+		for (size_t i = 0; i < e->names.n; i++)
+			if (fill(buf, e->names.v[i], NULL, 0, 0))
+				break;
+	}
+	strv_clear(&e->names);
+	free(e);
+	return rc;
+}
+
+/* Offsets: 1 and 2 are "." and "..", entry i of the view is i + 3.  With
+ * READDIRPLUS, entries whose attributes the view knows go to the kernel
+ * with them, so that walking the tree needs no lookup per name. */
 static int op_readdir(const char *path, void *buf, fuse_fill_dir_t fill,
 		      off_t off, struct fuse_file_info *fi,
 		      enum fuse_readdir_flags flags)
 {
 	struct fsd *d = D();
 	const char *rel = inbox_rel(d, path);
-	struct names nm = { STRV_INIT };
-	int rc;
+	struct entries *e;
+	struct stat st;
+	size_t at;
+	int rc = 0, full = 0;
 
-	(void)off;
 	(void)fi;
-	(void)flags;
-	if (rel) {
-		rc = fs_inbox_list(d->inbox, rel, collect, &nm);
-	} else {
+	if (rel)
+		return fill_inbox(d, rel, buf, fill, off);
+	memset(&st, 0, sizeof(st));
+	st.st_mode = S_IFDIR;
+	if (off < 1 && fill(buf, ".", &st, 1, 0))
+		return 0;
+	if (off < 2 && fill(buf, "..", &st, 2, 0))
+		return 0;
+	at = off > 2 ? (size_t)off - 2 : 0;
+	e = xcalloc(1, sizeof(*e));
+	while (!rc && !full) {
+		strv_clear(&e->names);
 		pthread_mutex_lock(&d->lock);
-		fsd_refresh_locked(d);
-		rc = fs_view_list(&d->v, path, collect, &nm);
+		if (at == 0)
+			fsd_refresh_locked(d);
+		rc = fs_view_list_from(&d->v, path, at, collect_node, e);
 		pthread_mutex_unlock(&d->lock);
+		if (rc < 0)
+			break;
+		for (size_t i = 0; !full && i < e->names.n; i++) {
+			enum fuse_fill_dir_flags ff = 0;
+
+			node_stat(d, &e->n[i], &st);
+			if (e->n[i].attr && (flags & FUSE_READDIR_PLUS))
+				ff = FUSE_FILL_DIR_PLUS;
+			full = fill(buf, e->names.v[i], &st,
+				    (off_t)(at + i + 3), ff);
+		}
+		at += e->names.n;
+		rc = e->names.n == CHUNK ? 0 : 1;
 	}
-	if (!rc) {
-		fill(buf, ".", NULL, 0, 0);
-		fill(buf, "..", NULL, 0, 0);
-		for (size_t i = 0; i < nm.v.n; i++)
-			if (fill(buf, nm.v.v[i], NULL, 0, 0))
-				break;
-	}
-	strv_clear(&nm.v);
-	return rc;
+	strv_clear(&e->names);
+	free(e);
+	return rc < 0 ? rc : 0;
 }
 
 static struct fh *fh_new(void)
@@ -161,6 +217,7 @@ static struct fh *fh_new(void)
 	struct fh *h = xcalloc(1, sizeof(*h));
 
 	buf_init(&h->data, BUF_MAX_FILE);
+	h->xfile = -1;
 	return h;
 }
 
@@ -199,7 +256,13 @@ static int op_open(const char *path, struct fuse_file_info *fi)
 		return deny(d);
 	h = fh_new();
 	pthread_mutex_lock(&d->lock);
-	rc = fs_view_read(&d->v, path, &h->data, &h->node);
+	rc = fs_view_stat(&d->v, path, &h->node);
+	if (!rc && h->node.kind != FS_REG)
+		rc = h->node.kind == FS_DIR ? -EISDIR : -EINVAL;
+	if (!rc && h->node.what == FSW_XFILE)
+		h->xfile = fs_xfile_index(strrchr(path, '/') + 1);
+	else if (!rc)
+		rc = fs_view_read(&d->v, path, &h->data, &h->node);
 	pthread_mutex_unlock(&d->lock);
 	if (rc) {
 		fh_free(h);
@@ -208,6 +271,7 @@ static int op_open(const char *path, struct fuse_file_info *fi)
 	fi->fh = (uint64_t)(uintptr_t)h;
 	fi->keep_cache = h->node.stable;
 	fi->direct_io = !h->node.stable;
+	fi->noflush = 1;        /* nothing to do at close */
 	return 0;
 }
 
@@ -222,6 +286,21 @@ static int op_create(const char *path, mode_t mode, struct fuse_file_info *fi)
 	return open_inbox(d, rel, fi, 1);
 }
 
+static int read_xfile(struct fh *h, char *buf, size_t size, off_t off)
+{
+	struct fsd *d = D();
+	size_t got;
+	int rc;
+
+	if (off < 0)
+		return -EINVAL;
+	pthread_mutex_lock(&d->lock);
+	rc = fs_view_xfile(&d->v, h->node.xid, h->xfile, (size_t)off, buf,
+			   size, &got);
+	pthread_mutex_unlock(&d->lock);
+	return rc ? (rc == -ENOENT ? -EIO : rc) : (int)got;
+}
+
 static int op_read(const char *path, char *buf, size_t size, off_t off,
 		   struct fuse_file_info *fi)
 {
@@ -231,6 +310,8 @@ static int op_read(const char *path, char *buf, size_t size, off_t off,
 	(void)path;
 	if (h->inbox)
 		return fs_inbox_read(D()->inbox, h->ih, buf, size, off);
+	if (h->xfile >= 0)
+		return read_xfile(h, buf, size, off);
 	if (off < 0 || (size_t)off >= h->data.len)
 		return 0;
 	n = h->data.len - (size_t)off;
@@ -438,7 +519,10 @@ static void *op_init(struct fuse_conn_info *conn, struct fuse_config *cfg)
 {
 	struct fsd *d = fuse_get_context()->private_data;
 
-	(void)conn;
+	/* every chunk of a listing with attributes, not just the first */
+	conn->want &= ~FUSE_CAP_READDIRPLUS_AUTO;
+	if (conn->capable & FUSE_CAP_CACHE_SYMLINKS)
+		conn->want |= FUSE_CAP_CACHE_SYMLINKS;  /* targets never change */
 	cfg->entry_timeout = d->timeout;
 	cfg->attr_timeout = d->timeout;
 	cfg->negative_timeout = 0;      /* a new exchange shows at once */
