@@ -33,6 +33,19 @@
 #include "embed_priv.h"
 
 #define ROW_ALIGN 64
+
+/* The scoring loop: one copy per instruction set, chosen at load time
+ * (gcc on x86-64), and vectorised even at -O2.  Not under ThreadSanitizer,
+ * whose run time is not up yet when the ifunc resolver runs. */
+#if defined(__SANITIZE_THREAD__)
+#define KERNEL_ATTRS
+#elif defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+#define KERNEL_ATTRS \
+	__attribute__((target_clones("arch=x86-64-v4", "avx2", "default"), \
+		       optimize("O3")))
+#else
+#define KERNEL_ATTRS
+#endif
 #define VEC_MAX_DIM 65536
 #define SYNC_BATCH 256
 
@@ -594,8 +607,7 @@ void vec_cache_clear(void)
  * at a time (3.2 ms for 100k x 384 here, against 5.5 ms for the int32
  * form and 13 ms for float32); target_clones picks AVX-512 or AVX2 at run
  * time. */
-__attribute__((target_clones("arch=x86-64-v4", "avx2", "default")))
-__attribute__((optimize("O3")))
+KERNEL_ATTRS
 static void dot_rows(const int8_t *restrict m, size_t n, int stride,
 		     const int8_t *restrict q, int32_t *restrict out)
 {

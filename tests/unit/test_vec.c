@@ -67,7 +67,7 @@ static int64_t add_exchange(struct store *st, int p, const char *text,
 }
 
 /* xorshift: the same pseudo-random vectors on every run */
-static uint64_t rng = 88172645463325252ull;
+static __thread uint64_t rng = 88172645463325252ull;
 
 static float frand(void)
 {
