@@ -193,22 +193,71 @@ out:
 	return rc;
 }
 
+/* 1 if some vector of `layer` was made by another model than `model`:
+ * two seeks in the (layer, model) index. */
+static int has_stale(struct store *st, int layer, const char *model)
+{
+	static const char *const sql[] = {
+		"SELECT 1 FROM vectors WHERE layer = ?1 AND model < ?2 LIMIT 1",
+		"SELECT 1 FROM vectors WHERE layer = ?1 AND model > ?2 LIMIT 1",
+	};
+	int found = 0;
+
+	for (size_t i = 0; i < ARRAY_SIZE(sql) && !found; i++) {
+		sqlite3_stmt *s;
+
+		if (prep(st, sql[i], &s) < 0)
+			return 1;
+		sqlite3_bind_int(s, 1, layer);
+		sqlite3_bind_text(s, 2, model, -1, SQLITE_STATIC);
+		found = sqlite3_step(s) == SQLITE_ROW;
+		sqlite3_finalize(s);
+	}
+	return found;
+}
+
+/* 1 when every exchange has a vector of `layer` (one row per exchange and
+ * layer, and none without its exchange: equal counts say it). */
+static int all_have(struct store *st, int layer)
+{
+	static const char sql[] =
+		"SELECT (SELECT count(*) FROM exchanges) ="
+		" (SELECT count(*) FROM vectors WHERE layer = ?1)";
+	sqlite3_stmt *s;
+	int yes = 0;
+
+	if (prep(st, sql, &s) < 0)
+		return 0;
+	sqlite3_bind_int(s, 1, layer);
+	if (sqlite3_step(s) == SQLITE_ROW)
+		yes = sqlite3_column_int(s, 0);
+	sqlite3_finalize(s);
+	return yes;
+}
+
 /* The exchanges whose `layer` has no vector of this model, ascending.
- * Only ids are read (through an index), so it stays cheap when nothing is
- * missing in a large memory. */
+ * Only indexes are read: when every vector is of this model (the usual
+ * case) equal counts settle it, else one probe per exchange. */
 static int missing_ids(struct store *st, int layer, const char *model,
 		       int64_t **ids, size_t *n)
 {
-	static const char sql[] =
+	static const char sql_any[] =
+		"SELECT x.id FROM exchanges x WHERE NOT EXISTS (SELECT 1 FROM"
+		" vectors v WHERE v.exchange_id = x.id AND v.layer = ?1)";
+	static const char sql_model[] =
 		"SELECT x.id FROM exchanges x WHERE NOT EXISTS (SELECT 1 FROM"
 		" vectors v WHERE v.exchange_id = x.id AND v.layer = ?1 AND"
 		" v.model = ?2)";
+	int stale = has_stale(st, layer, model);
 	sqlite3_stmt *s;
 	size_t cap = 0;
-	int rc = prep(st, sql, &s);
+	int rc;
 
 	*ids = NULL;
 	*n = 0;
+	if (!stale && all_have(st, layer))
+		return 0;
+	rc = prep(st, stale ? sql_model : sql_any, &s);
 	if (rc < 0)
 		return rc;
 	sqlite3_bind_int(s, 1, layer);
@@ -296,6 +345,10 @@ int vec_sync(struct store *st, struct emb *e, struct buf *err)
 {
 	int total = 0, rc = 0;
 
+	/* What finds stale vectors without reading them all (index/ owns the
+	 * vectors table; a read-only store simply goes without). */
+	sqlite3_exec(st->db, "CREATE INDEX IF NOT EXISTS vectors_layer_model"
+		     " ON vectors(layer, model)", NULL, NULL, NULL);
 	for (int l = VEC_DISTILLED; l <= VEC_VERBATIM && rc == 0; l++) {
 		int64_t *ids = NULL;
 		size_t n = 0;
