@@ -52,6 +52,13 @@ struct feat {
 	uint32_t tf;
 };
 
+/* A distinct word of the text being embedded, as written (lower case). */
+struct rword {
+	uint64_t key;           /* 0 = empty slot */
+	uint32_t tf, off;       /* occurrences; offset of its bytes in arena */
+	uint32_t len;
+};
+
 struct emb_builtin {
 	sqlite3 *db;
 	fts5_tokenizer api;
@@ -60,6 +67,11 @@ struct emb_builtin {
 	float *wacc;                    /* their weighted sum for one text */
 	struct feat *tab;       /* open addressing, power-of-two size */
 	size_t cap, used;
+	uint32_t *slots;        /* the used slots of tab, in insertion order */
+	struct rword *rw;       /* the text's distinct words, same scheme */
+	size_t rwcap, rwused;
+	uint32_t *rwslots;
+	struct buf arena;
 };
 
 /* Stop words, lower case, as the tokenizer splits them ("don't" is "don"
@@ -117,20 +129,21 @@ static void tab_grow(struct emb_builtin *b)
 
 	b->cap = ocap ? ocap * 2 : 1024;
 	b->tab = xcalloc(b->cap, sizeof(*b->tab));
-	for (size_t i = 0; i < ocap; i++) {
-		size_t j;
+	b->slots = xrealloc(b->slots, b->cap / 2 * sizeof(*b->slots));
+	for (size_t k = 0; k < b->used; k++) {
+		const struct feat *f = &old[b->slots[k]];
+		size_t j = f->key & (b->cap - 1);
 
-		if (!old[i].key)
-			continue;
-		j = old[i].key & (b->cap - 1);
 		while (b->tab[j].key)
 			j = (j + 1) & (b->cap - 1);
-		b->tab[j] = old[i];
+		b->tab[j] = *f;
+		b->slots[k] = (uint32_t)j;
 	}
 	free(old);
 }
 
-static void feat_add(struct emb_builtin *b, uint64_t key, float w)
+static void feat_add(struct emb_builtin *b, uint64_t key, float w,
+		     uint32_t tf)
 {
 	size_t j;
 
@@ -142,12 +155,56 @@ static void feat_add(struct emb_builtin *b, uint64_t key, float w)
 	if (!b->tab[j].key) {
 		b->tab[j].key = key;
 		b->tab[j].w = w;
-		b->used++;
+		b->slots[b->used++] = (uint32_t)j;
 	}
-	b->tab[j].tf++;
+	b->tab[j].tf += tf;
 }
 
-static void add_char_ngrams(struct emb_builtin *b, const char *w, size_t n)
+static void rw_grow(struct emb_builtin *b)
+{
+	struct rword *old = b->rw;
+	size_t ocap = b->rwcap;
+
+	b->rwcap = ocap ? ocap * 2 : 512;
+	b->rw = xcalloc(b->rwcap, sizeof(*b->rw));
+	b->rwslots = xrealloc(b->rwslots, b->rwcap / 2 * sizeof(*b->rwslots));
+	for (size_t k = 0; k < b->rwused; k++) {
+		const struct rword *r = &old[b->rwslots[k]];
+		size_t j = r->key & (b->rwcap - 1);
+
+		while (b->rw[j].key)
+			j = (j + 1) & (b->rwcap - 1);
+		b->rw[j] = *r;
+		b->rwslots[k] = (uint32_t)j;
+	}
+	free(old);
+}
+
+/* Counts a word as written; its n-grams and meaning are added once per
+ * distinct word (with its count) when the text is done. */
+static void rw_add(struct emb_builtin *b, const char *w, size_t n)
+{
+	uint64_t key = feat_hash('r', w, n);
+	size_t j;
+
+	if ((b->rwused + 1) * 2 > b->rwcap)
+		rw_grow(b);
+	j = key & (b->rwcap - 1);
+	while (b->rw[j].key && b->rw[j].key != key)
+		j = (j + 1) & (b->rwcap - 1);
+	if (!b->rw[j].key) {
+		if (buf_add(&b->arena, w, n) < 0)
+			return;         /* past TEXT_MAX: cannot happen */
+		b->rw[j].key = key;
+		b->rw[j].off = (uint32_t)(b->arena.len - n);
+		b->rw[j].len = (uint32_t)n;
+		b->rwslots[b->rwused++] = (uint32_t)j;
+	}
+	b->rw[j].tf++;
+}
+
+static void add_char_ngrams(struct emb_builtin *b, const char *w, size_t n,
+			    uint32_t tf)
 {
 	char p[CHAR_MAX_WORD + 2];
 
@@ -158,13 +215,14 @@ static void add_char_ngrams(struct emb_builtin *b, const char *w, size_t n)
 	p[n + 1] = '>';
 	for (size_t g = 3; g <= 5; g++)
 		for (size_t i = 0; i + g <= n + 2; i++)
-			feat_add(b, feat_hash('c', p + i, g), W_CHAR);
+			feat_add(b, feat_hash('c', p + i, g), W_CHAR, tf);
 }
 
 /* Smooth inverse frequency (Arora et al. 2017): a word weighs
  * SIF_A / (SIF_A + p(w)), p estimated from its frequency rank r by Zipf's
  * law, so frequent words say little and rare ones much. */
-static void add_word_vector(struct emb_builtin *b, const char *w, size_t n)
+static void add_word_vector(struct emb_builtin *b, const char *w, size_t n,
+			    uint32_t tf)
 {
 	long i = emb_words_find(b->w, w, n);
 	float p;
@@ -172,7 +230,7 @@ static void add_word_vector(struct emb_builtin *b, const char *w, size_t n)
 	if (i < 0)
 		return;
 	p = 1.0f / (9.0f * (float)(i + 1 + 50));
-	emb_words_add(b->w, i, SIF_A / (SIF_A + p), b->wacc);
+	emb_words_add(b->w, i, (float)tf * SIF_A / (SIF_A + p), b->wacc);
 }
 
 struct tok_ctx {
@@ -198,12 +256,21 @@ static int on_token(void *ctx, int flags, const char *tok, int ntok,
 		raw[n] = 0;
 		if (is_stop(raw))
 			return SQLITE_OK;
-		add_char_ngrams(c->b, raw, n);
-		if (c->b->w)
-			add_word_vector(c->b, raw, n);
+		rw_add(c->b, raw, n);
 	}
-	feat_add(c->b, feat_hash('w', tok, (size_t)ntok), W_WORD);
+	feat_add(c->b, feat_hash('w', tok, (size_t)ntok), W_WORD, 1);
 	return SQLITE_OK;
+}
+
+static void add_words(struct emb_builtin *b)
+{
+	for (size_t k = 0; k < b->rwused; k++) {
+		const struct rword *r = &b->rw[b->rwslots[k]];
+
+		add_char_ngrams(b, b->arena.p + r->off, r->len, r->tf);
+		if (b->w)
+			add_word_vector(b, b->arena.p + r->off, r->len, r->tf);
+	}
 }
 
 static void project_lex(struct emb_builtin *b, float *out, int dim);
@@ -230,13 +297,9 @@ static void project(struct emb_builtin *b, float *out, int dim)
 static void project_lex(struct emb_builtin *b, float *out, int dim)
 {
 	memset(out, 0, (size_t)dim * sizeof(*out));
-	for (size_t i = 0; i < b->cap; i++) {
-		const struct feat *f = &b->tab[i];
-		float v;
-
-		if (!f->key)
-			continue;
-		v = f->w * (1.0f + logf((float)f->tf));
+	for (size_t k = 0; k < b->used; k++) {
+		const struct feat *f = &b->tab[b->slots[k]];
+		float v = f->w * (1.0f + logf((float)f->tf));
 		out[(f->key >> 1) % (uint64_t)dim] += (f->key >> 63) ? -v : v;
 	}
 	emb_normalise(out, dim);
@@ -249,9 +312,14 @@ static int embed_one(struct emb *e, const char *text, float *out)
 	size_t n = strlen(text);
 	int rc;
 
-	if (b->cap)
-		memset(b->tab, 0, b->cap * sizeof(*b->tab));
-	b->used = 0;
+	/* clear only what the last text used: a table grown by one huge
+	 * text is not wiped whole for every small one */
+	for (size_t k = 0; k < b->used; k++)
+		memset(&b->tab[b->slots[k]], 0, sizeof(*b->tab));
+	for (size_t k = 0; k < b->rwused; k++)
+		memset(&b->rw[b->rwslots[k]], 0, sizeof(*b->rw));
+	b->used = b->rwused = 0;
+	buf_reset(&b->arena);
 	if (b->w)
 		memset(b->wacc, 0, (size_t)emb_words_dim(b->w) * sizeof(float));
 	if (n > TEXT_MAX)
@@ -260,6 +328,7 @@ static int embed_one(struct emb *e, const char *text, float *out)
 			      (int)n, on_token);
 	if (rc != SQLITE_OK)
 		return -err_from_sqlite(rc);
+	add_words(b);
 	project(b, out, e->dim);
 	return 0;
 }
@@ -309,6 +378,7 @@ int emb_open_builtin(struct emb **out)
 		return rc;
 	b = xcalloc(1, sizeof(*b));
 	b->w = w;
+	buf_init(&b->arena, TEXT_MAX + 1);
 	rc = sqlite3_open_v2(":memory:", &b->db, SQLITE_OPEN_READWRITE |
 			     SQLITE_OPEN_NOMUTEX, NULL);
 	api = rc == SQLITE_OK ? fts5_api_of(b->db) : NULL;
@@ -349,6 +419,10 @@ void emb_builtin_free(struct emb_builtin *b)
 		b->api.xDelete(b->tok);
 	sqlite3_close(b->db);
 	free(b->tab);
+	free(b->slots);
+	free(b->rw);
+	free(b->rwslots);
+	buf_release(&b->arena);
 	free(b->wacc);
 	free(b);
 }
