@@ -10,15 +10,19 @@
  *     hybrid    = all four             cross     = VERBATIM + VECTOR
  * A mode of one signal ranks by that signal's raw score; a mode of several
  * fuses them (fuse.c): weighted sum of min-max normalised scores
- * (IDX_FUSE_WEIGHTED) or reciprocal rank fusion, k = 60 (IDX_FUSE_RRF).
- * A signal with no candidates (no vectors stored yet) takes no part.
+ * (IDX_FUSE_WEIGHTED, the default) or reciprocal rank fusion, k = 60
+ * (IDX_FUSE_RRF), then adds to each hit a share (idx_opts.smooth) of the
+ * fused score of its neighbours in the same conversation.  A signal with
+ * no candidates (no vectors stored yet) takes no part.
+ *
+ * BM25 is recallfs_bm25 (rank.c): FTS5's formula, k1 1.2, b 0.75, with the
+ * IDF taken within the project when the search is limited to one.
  *
  * Filters (project, room, file, since, until) apply inside each signal;
  * a project that does not exist matches nothing.  A query with filters but
  * no words lists the matching exchanges, newest first (score 0).
  *
- * BM25 is FTS5's bm25() (k1 1.2, b 0.75) over an OR of the quoted words;
- * scores are reported negated, so higher is better everywhere. */
+ * BM25 runs over an OR of the quoted words; higher is better everywhere. */
 #ifndef IDX_SEARCH_H
 #define IDX_SEARCH_H
 
@@ -42,7 +46,8 @@ enum idx_sig {
 enum idx_fusion { IDX_FUSE_WEIGHTED, IDX_FUSE_RRF };
 
 /* The mode used when a query names none: the best measured by
- * `recallfs eval` on LoCoMo (README shows the table). */
+ * `recallfs eval` on LoCoMo (README shows the table; search.c the fusion
+ * choices behind it). */
 #define IDX_MODE_DEFAULT IDX_MODE_HYBRID
 
 #define IDX_RRF_K 60.0

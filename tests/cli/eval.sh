@@ -59,14 +59,16 @@ if [ -f "$data" ] && command -v python3 >/dev/null; then
 	check "locomo ingested" quiet "$R" ingest "$TMP"/locomo/*.json
 	out=$("$R" eval "$TMP/locomo/queries.jsonl" --json)
 	echo "locomo: $out"
-	check "locomo: verbatim MRR >= 0.50, default beats it, distilled >= 90%" python3 -c '
+	# Targets: the plain BM25 floor is about .53; the default mode must
+	# beat it clearly and not lose to verbatim; distilled keeps 90%.
+	check "locomo: default > .56 and >= verbatim, distilled >= 90%" python3 -c '
 import json, sys
 o = json.loads(sys.argv[1])
 m = o["modes"]
 v, d, best = m["verbatim"]["mrr"], m["distilled"]["mrr"], m[o["default"]]["mrr"]
 assert o["queries"] >= 700, o["queries"]
 assert v >= 0.50, v
-assert best > v + 0.01, (best, v)
+assert best >= 0.56 and best >= v, (best, v)
 assert d >= 0.9 * v, (d, v)
 ' "$out"
 else
