@@ -83,6 +83,10 @@ static const char *const migrations[] = {
 	"  INSERT INTO fts_distilled(rowid, distilled)"
 	"    VALUES (new.id, new.distilled);"
 	"END;",
+	/* 1 -> 2: FTS rows of new exchanges are written by store_commit in one
+	 * INSERT ... SELECT per table: a per-row trigger made FTS5 flush its
+	 * pending terms at every later statement of the transaction. */
+	"DROP TRIGGER exchanges_ai;",
 };
 
 static int set_err(struct buf *err, int rc, sqlite3 *db, const char *what)
@@ -195,8 +199,32 @@ int store_open(const char *path, int flags, struct store *st, struct buf *err)
 	return 0;
 }
 
+int store_prep(struct store *st, const char *sql, sqlite3_stmt **s)
+{
+	int i, rc;
+
+	for (i = 0; i < st->nstmt; i++)
+		if (st->stmt_sql[i] == sql) {
+			sqlite3_reset(st->stmt[i]);
+			sqlite3_clear_bindings(st->stmt[i]);
+			*s = st->stmt[i];
+			return SQLITE_OK;
+		}
+	if (st->nstmt == STORE_MAX_STMT)
+		return SQLITE_FULL;
+	rc = sqlite3_prepare_v3(st->db, sql, -1, SQLITE_PREPARE_PERSISTENT, s,
+				NULL);
+	if (rc)
+		return rc;
+	st->stmt_sql[st->nstmt] = sql;
+	st->stmt[st->nstmt++] = *s;
+	return SQLITE_OK;
+}
+
 void store_close(struct store *st)
 {
+	for (int i = 0; i < st->nstmt; i++)
+		sqlite3_finalize(st->stmt[i]);
 	if (st->db)
 		sqlite3_close_v2(st->db);
 	free(st->path);
@@ -231,13 +259,47 @@ int store_begin(struct store *st)
 	return exec(st, "BEGIN IMMEDIATE");
 }
 
+static int fts_insert(struct store *st, const char *sql)
+{
+	sqlite3_stmt *s;
+	int rc = store_prep(st, sql, &s);
+
+	if (rc)
+		return -err_from_sqlite(rc);
+	sqlite3_bind_int64(s, 1, st->fts_from);
+	rc = sqlite3_step(s);
+	sqlite3_reset(s);
+	return rc == SQLITE_DONE ? 0 : -err_from_sqlite(rc);
+}
+
+int store_fts_flush(struct store *st)
+{
+	static const char vsql[] = "INSERT INTO fts_verbatim(rowid, verbatim)"
+		" SELECT id, verbatim FROM exchanges WHERE id >= ?";
+	static const char dsql[] = "INSERT INTO fts_distilled(rowid, distilled)"
+		" SELECT id, distilled FROM exchanges WHERE id >= ?";
+	int rc;
+
+	if (!st->fts_from)
+		return 0;
+	rc = fts_insert(st, vsql);
+	if (!rc)
+		rc = fts_insert(st, dsql);
+	if (!rc)
+		st->fts_from = 0;
+	return rc;
+}
+
 int store_commit(struct store *st)
 {
-	return exec(st, "COMMIT");
+	int rc = store_fts_flush(st);
+
+	return rc ? rc : exec(st, "COMMIT");
 }
 
 void store_rollback(struct store *st)
 {
+	st->fts_from = 0;
 	if (!sqlite3_get_autocommit(st->db))
 		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
 }
@@ -296,34 +358,34 @@ int store_project_name_ok(const char *name)
 
 int store_project(struct store *st, const char *name, int create, int64_t *id)
 {
+	static const char get[] = "SELECT id FROM projects WHERE name=?";
+	static const char add[] = "INSERT INTO projects(name) VALUES (?)";
 	sqlite3_stmt *s;
 	int rc;
 
 	if (!store_project_name_ok(name))
 		return -EINVAL;
-	rc = sqlite3_prepare_v2(st->db, "SELECT id FROM projects WHERE name=?",
-				-1, &s, NULL);
+	rc = store_prep(st, get, &s);
 	if (rc)
 		return -err_from_sqlite(rc);
 	sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
 	rc = sqlite3_step(s);
 	if (rc == SQLITE_ROW) {
 		*id = sqlite3_column_int64(s, 0);
-		sqlite3_finalize(s);
+		sqlite3_reset(s);
 		return 0;
 	}
-	sqlite3_finalize(s);
+	sqlite3_reset(s);
 	if (rc != SQLITE_DONE)
 		return -err_from_sqlite(rc);
 	if (!create)
 		return -ENOENT;
-	rc = sqlite3_prepare_v2(st->db, "INSERT INTO projects(name) VALUES (?)",
-				-1, &s, NULL);
+	rc = store_prep(st, add, &s);
 	if (rc)
 		return -err_from_sqlite(rc);
 	sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
 	rc = sqlite3_step(s);
-	sqlite3_finalize(s);
+	sqlite3_reset(s);
 	if (rc != SQLITE_DONE)
 		return -err_from_sqlite(rc);
 	*id = sqlite3_last_insert_rowid(st->db);
@@ -333,9 +395,10 @@ int store_project(struct store *st, const char *name, int create, int64_t *id)
 int store_conv_find(struct store *st, const char *key, int64_t *id,
 		    size_t *nplies)
 {
+	static const char sql[] = "SELECT id, nplies FROM conversations"
+		" WHERE key=?";
 	sqlite3_stmt *s;
-	int rc = sqlite3_prepare_v2(st->db, "SELECT id, nplies FROM "
-				    "conversations WHERE key=?", -1, &s, NULL);
+	int rc = store_prep(st, sql, &s);
 
 	if (rc)
 		return -err_from_sqlite(rc);
@@ -348,7 +411,7 @@ int store_conv_find(struct store *st, const char *key, int64_t *id,
 	} else {
 		rc = rc == SQLITE_DONE ? -ENOENT : -err_from_sqlite(rc);
 	}
-	sqlite3_finalize(s);
+	sqlite3_reset(s);
 	return rc;
 }
 
@@ -365,7 +428,7 @@ int store_conv_put(struct store *st, int64_t project_id, const char *key,
 		" nplies=excluded.nplies, t_start=excluded.t_start,"
 		" t_end=excluded.t_end RETURNING id";
 	sqlite3_stmt *s;
-	int rc = sqlite3_prepare_v2(st->db, sql, -1, &s, NULL);
+	int rc = store_prep(st, sql, &s);
 
 	if (rc)
 		return -err_from_sqlite(rc);
@@ -384,6 +447,6 @@ int store_conv_put(struct store *st, int64_t project_id, const char *key,
 	} else {
 		rc = -err_from_sqlite(rc);
 	}
-	sqlite3_finalize(s);
+	sqlite3_reset(s);
 	return rc;
 }

@@ -31,6 +31,9 @@
 #include "distill.h"
 
 struct sqlite3;
+struct sqlite3_stmt;
+
+#define STORE_MAX_STMT 64
 
 enum store_state {
 	STORE_DONE = 0,         /* distilled by its distiller */
@@ -42,6 +45,15 @@ struct store {
 	struct sqlite3 *db;
 	char *path;
 	int readonly;
+	/* Prepared statements, keyed by their SQL text's address (a static
+	 * string of the caller), prepared on first use, finalized together
+	 * by store_close. */
+	const char *stmt_sql[STORE_MAX_STMT];
+	struct sqlite3_stmt *stmt[STORE_MAX_STMT];
+	int nstmt;
+	/* First exchange id whose FTS rows are not written yet (0: none);
+	 * store_commit writes them in one statement per table. */
+	int64_t fts_from;
 };
 
 struct store_exchange {
@@ -70,10 +82,19 @@ void store_close(struct store *st);
  * ~/.local/share/recallfs/memory.db.  Owned by the caller. */
 char *store_default_path(void);
 
-/* BEGIN IMMEDIATE / COMMIT / ROLLBACK.  -errno. */
+/* The cached statement for sql (a string with static storage: its address
+ * is the key), reset and with bindings cleared; the caller steps it and
+ * calls sqlite3_reset when done (never finalize).  SQLite result code. */
+int store_prep(struct store *st, const char *sql, struct sqlite3_stmt **s);
+
+/* BEGIN IMMEDIATE / COMMIT / ROLLBACK.  -errno.  store_commit first
+ * writes the FTS rows of exchanges put in this transaction. */
 int store_begin(struct store *st);
 int store_commit(struct store *st);
 void store_rollback(struct store *st);
+/* Writes the FTS rows of exchanges put since the last flush (store_commit
+ * and store_delete_exchange call it). */
+int store_fts_flush(struct store *st);
 
 /* Runs PRAGMA integrity_check and FTS5 integrity-check; 0 when all is well,
  * else -EUCLEAN with the first problem in err. */

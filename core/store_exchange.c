@@ -13,13 +13,13 @@ static int step_done(sqlite3_stmt *s)
 {
 	int rc = sqlite3_step(s);
 
-	sqlite3_finalize(s);
+	sqlite3_reset(s);
 	return rc == SQLITE_DONE || rc == SQLITE_ROW ? 0 : -err_from_sqlite(rc);
 }
 
 static int prepare(struct store *st, const char *sql, sqlite3_stmt **s)
 {
-	return -err_from_sqlite(sqlite3_prepare_v2(st->db, sql, -1, s, NULL));
+	return -err_from_sqlite(store_prep(st, sql, s));
 }
 
 /* Distilled searchable text: core + "\n" + context (PAPER.md section 3). */
@@ -53,7 +53,7 @@ static int room_id(struct store *st, int64_t project_id, const struct room *r,
 	rc = sqlite3_step(s);
 	if (rc == SQLITE_ROW)
 		*id = sqlite3_column_int64(s, 0);
-	sqlite3_finalize(s);
+	sqlite3_reset(s);
 	return rc == SQLITE_ROW ? 0 : -err_from_sqlite(rc);
 }
 
@@ -142,8 +142,15 @@ int store_put_exchange(struct store *st, const struct store_exchange *x,
 	if (rc)
 		return rc;
 	*id = sqlite3_last_insert_rowid(st->db);
+	if (!st->fts_from)
+		st->fts_from = *id;
 	rc = put_rooms(st, x->project_id, *id, &x->d);
-	return rc ? rc : put_files(st, *id, &x->d.files);
+	if (!rc)
+		rc = put_files(st, *id, &x->d.files);
+	/* outside a transaction nothing would commit the FTS rows later */
+	if (!rc && sqlite3_get_autocommit(st->db))
+		rc = store_fts_flush(st);
+	return rc;
 }
 
 int store_update_distilled(struct store *st, int64_t id,
@@ -156,8 +163,10 @@ int store_update_distilled(struct store *st, int64_t id,
 	char *dist = distilled_text(d);
 	sqlite3_stmt *s;
 	int64_t project_id = 0;
-	int rc = prepare(st, sql, &s);
+	int rc = store_fts_flush(st);   /* the update trigger needs the rows */
 
+	if (!rc)
+		rc = prepare(st, sql, &s);
 	if (rc) {
 		free(dist);
 		return rc;
@@ -174,7 +183,7 @@ int store_update_distilled(struct store *st, int64_t id,
 	rc = sqlite3_step(s);
 	if (rc == SQLITE_ROW)
 		project_id = sqlite3_column_int64(s, 0);
-	sqlite3_finalize(s);
+	sqlite3_reset(s);
 	free(dist);
 	if (rc != SQLITE_ROW)
 		return rc == SQLITE_DONE ? -ENOENT : -err_from_sqlite(rc);
@@ -189,8 +198,11 @@ int store_update_distilled(struct store *st, int64_t id,
 int store_delete_exchange(struct store *st, int64_t id)
 {
 	sqlite3_stmt *s;
-	int rc = prepare(st, "DELETE FROM exchanges WHERE id=?", &s);
+	int rc = store_fts_flush(st);
 
+	/* the delete trigger removes FTS rows, so they must exist first */
+	if (!rc)
+		rc = prepare(st, "DELETE FROM exchanges WHERE id=?", &s);
 	if (rc)
 		return rc;
 	sqlite3_bind_int64(s, 1, id);
@@ -200,9 +212,9 @@ int store_delete_exchange(struct store *st, int64_t id)
 	if (sqlite3_changes(st->db) == 0)
 		return -ENOENT;
 	/* Rooms no exchange points at any more would show as empty dirs. */
-	return -err_from_sqlite(sqlite3_exec(st->db,
-		"DELETE FROM rooms WHERE id NOT IN"
-		" (SELECT room_id FROM exchange_rooms)", NULL, NULL, NULL));
+	rc = prepare(st, "DELETE FROM rooms WHERE id NOT IN"
+		     " (SELECT room_id FROM exchange_rooms)", &s);
+	return rc ? rc : step_done(s);
 }
 
 int store_conv_ranges(struct store *st, int64_t conv_id,
@@ -228,7 +240,7 @@ int store_conv_ranges(struct store *st, int64_t conv_id,
 		r->ply_end = (size_t)sqlite3_column_int64(s, 2);
 		r->hash = xstrdup((const char *)sqlite3_column_text(s, 3));
 	}
-	sqlite3_finalize(s);
+	sqlite3_reset(s);
 	return rc == SQLITE_DONE ? 0 : -err_from_sqlite(rc);
 }
 

@@ -19,10 +19,9 @@ static char *col_dup(sqlite3_stmt *s, int i)
 static int read_rooms(struct store *st, struct store_exchange *x)
 {
 	sqlite3_stmt *s;
-	int rc = sqlite3_prepare_v2(st->db,
-		"SELECT r.type, r.key, r.label, er.relevance FROM exchange_rooms"
+	int rc = store_prep(st, "SELECT r.type, r.key, r.label, er.relevance FROM exchange_rooms"
 		" er JOIN rooms r ON r.id=er.room_id WHERE er.exchange_id=?"
-		" ORDER BY er.relevance DESC, r.key", -1, &s, NULL);
+		" ORDER BY er.relevance DESC, r.key", &s);
 
 	if (rc)
 		return -err_from_sqlite(rc);
@@ -37,23 +36,22 @@ static int read_rooms(struct store *st, struct store_exchange *x)
 		r->label = col_dup(s, 2);
 		r->relevance = sqlite3_column_double(s, 3);
 	}
-	sqlite3_finalize(s);
+	sqlite3_reset(s);
 	return rc == SQLITE_DONE || rc == SQLITE_ROW ? 0 : -err_from_sqlite(rc);
 }
 
 static int read_files(struct store *st, struct store_exchange *x)
 {
 	sqlite3_stmt *s;
-	int rc = sqlite3_prepare_v2(st->db, "SELECT path FROM exchange_files "
-				    "WHERE exchange_id=? ORDER BY ord", -1, &s,
-				    NULL);
+	int rc = store_prep(st, "SELECT path FROM exchange_files "
+				    "WHERE exchange_id=? ORDER BY ord", &s);
 
 	if (rc)
 		return -err_from_sqlite(rc);
 	sqlite3_bind_int64(s, 1, x->id);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW)
 		strv_push_owned(&x->d.files, col_dup(s, 0));
-	sqlite3_finalize(s);
+	sqlite3_reset(s);
 	return rc == SQLITE_DONE ? 0 : -err_from_sqlite(rc);
 }
 
@@ -72,7 +70,7 @@ int store_get_exchange(struct store *st, int64_t id, struct store_exchange *x)
 		" JOIN projects p ON p.id=e.project_id"
 		" JOIN conversations c ON c.id=e.conversation_id WHERE e.id=?";
 	sqlite3_stmt *s;
-	int rc = sqlite3_prepare_v2(st->db, sql, -1, &s, NULL);
+	int rc = store_prep(st, sql, &s);
 
 	memset(x, 0, sizeof(*x));
 	if (rc)
@@ -80,7 +78,7 @@ int store_get_exchange(struct store *st, int64_t id, struct store_exchange *x)
 	sqlite3_bind_int64(s, 1, id);
 	rc = sqlite3_step(s);
 	if (rc != SQLITE_ROW) {
-		sqlite3_finalize(s);
+		sqlite3_reset(s);
 		return rc == SQLITE_DONE ? -ENOENT : -err_from_sqlite(rc);
 	}
 	x->id = id;
@@ -103,7 +101,7 @@ int store_get_exchange(struct store *st, int64_t id, struct store_exchange *x)
 		(const char *)sqlite3_column_text(s, 15));
 	x->state = sqlite3_column_int(s, 16);
 	x->hash = col_dup(s, 17);
-	sqlite3_finalize(s);
+	sqlite3_reset(s);
 	rc = read_rooms(st, x);
 	if (!rc)
 		rc = read_files(st, x);
@@ -143,8 +141,7 @@ int store_resolve(struct store *st, const char *name, int64_t *id)
 	v = strtoll(p, &end, 10);
 	if (*end && *end != '-')
 		return -EINVAL;
-	rc = sqlite3_prepare_v2(st->db, "SELECT slug FROM exchanges WHERE id=?",
-				-1, &s, NULL);
+	rc = store_prep(st, "SELECT slug FROM exchanges WHERE id=?", &s);
 	if (rc)
 		return -err_from_sqlite(rc);
 	sqlite3_bind_int64(s, 1, v);
@@ -152,7 +149,7 @@ int store_resolve(struct store *st, const char *name, int64_t *id)
 	if (rc == SQLITE_ROW && *end == '-' &&
 	    strcmp(end + 1, (const char *)sqlite3_column_text(s, 0)))
 		rc = SQLITE_DONE;     /* the number exists, the slug differs */
-	sqlite3_finalize(s);
+	sqlite3_reset(s);
 	if (rc != SQLITE_ROW)
 		return rc == SQLITE_DONE ? -ENOENT : -err_from_sqlite(rc);
 	*id = v;
@@ -173,7 +170,7 @@ int store_stats(struct store *st, struct store_pstats **out, size_t *n)
 		" GROUP BY p.id ORDER BY p.name";
 	sqlite3_stmt *s;
 	size_t cap = 0;
-	int rc = sqlite3_prepare_v2(st->db, sql, -1, &s, NULL);
+	int rc = store_prep(st, sql, &s);
 
 	*out = NULL;
 	*n = 0;
@@ -194,7 +191,7 @@ int store_stats(struct store *st, struct store_pstats **out, size_t *n)
 		p->pending = (long)sqlite3_column_int64(s, 7);
 		p->failed = (long)sqlite3_column_int64(s, 8);
 	}
-	sqlite3_finalize(s);
+	sqlite3_reset(s);
 	return rc == SQLITE_DONE ? 0 : -err_from_sqlite(rc);
 }
 
