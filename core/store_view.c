@@ -183,6 +183,148 @@ int store_view_exchange(struct store *st, int64_t project_id, int64_t id,
 	return rc == SQLITE_DONE ? -ENOENT : -err_from_sqlite(rc);
 }
 
+/* ---- complete exchanges, a range at a time ---- */
+
+static const char *distiller_name(const char *s)
+{
+	return s && !strcmp(s, "llm") ? "llm" : "heuristic";
+}
+
+/* The same columns as store_get_exchange (core/store_read.c). */
+static void fill_exchange(sqlite3_stmt *s, struct store_exchange *x)
+{
+	memset(x, 0, sizeof(*x));
+	x->id = sqlite3_column_int64(s, 0);
+	x->project_id = sqlite3_column_int64(s, 1);
+	x->conv_id = sqlite3_column_int64(s, 2);
+	x->project = col_dup(s, 3);
+	x->conv_key = col_dup(s, 4);
+	x->slug = col_dup(s, 5);
+	x->ply_start = (size_t)sqlite3_column_int64(s, 6);
+	x->ply_end = (size_t)sqlite3_column_int64(s, 7);
+	x->t_start = sqlite3_column_int64(s, 8);
+	x->t_end = sqlite3_column_int64(s, 9);
+	x->verbatim = col_dup(s, 10);
+	x->d.core = col_dup(s, 11);
+	x->d.context = col_dup(s, 12);
+	x->source_ids = col_dup(s, 13);
+	x->tokens_verbatim = (long)sqlite3_column_int64(s, 14);
+	x->tokens_distilled = (long)sqlite3_column_int64(s, 15);
+	x->d.distiller = distiller_name(
+		(const char *)sqlite3_column_text(s, 16));
+	x->state = sqlite3_column_int(s, 17);
+	x->hash = col_dup(s, 18);
+}
+
+/* The exchange of xs (sorted by id) with id, from *at on, or NULL. */
+static struct store_exchange *seek(struct store_exchange *xs, size_t n,
+				   size_t *at, int64_t id)
+{
+	while (*at < n && xs[*at].id < id)
+		(*at)++;
+	return *at < n && xs[*at].id == id ? &xs[*at] : NULL;
+}
+
+static int range_rooms(struct store *st, int64_t from, int64_t to,
+		       struct store_exchange *xs, size_t n)
+{
+	sqlite3_stmt *s;
+	size_t at = 0;
+	int rc = prep(st, "SELECT er.exchange_id, r.type, r.key, r.label,"
+		      " er.relevance FROM exchange_rooms er JOIN rooms r ON"
+		      " r.id=er.room_id WHERE er.exchange_id BETWEEN ?1 AND ?4"
+		      " ORDER BY er.exchange_id, er.relevance DESC, r.key",
+		      from, NULL, NULL, &s);
+
+	if (rc)
+		return rc;
+	sqlite3_bind_int64(s, 4, to);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		struct store_exchange *x = seek(xs, n, &at,
+						sqlite3_column_int64(s, 0));
+		struct room *r;
+		int t;
+
+		if (!x || x->d.nrooms >= DISTILL_MAX_ROOMS)
+			continue;
+		r = &x->d.rooms[x->d.nrooms++];
+		t = room_type_parse((const char *)sqlite3_column_text(s, 1));
+		r->type = t < 0 ? ROOM_CONCEPT : (enum room_type)t;
+		r->key = col_dup(s, 2);
+		r->label = col_dup(s, 3);
+		r->relevance = sqlite3_column_double(s, 4);
+	}
+	sqlite3_finalize(s);
+	return rc == SQLITE_DONE ? 0 : -err_from_sqlite(rc);
+}
+
+static int range_files(struct store *st, int64_t from, int64_t to,
+		       struct store_exchange *xs, size_t n)
+{
+	sqlite3_stmt *s;
+	size_t at = 0;
+	int rc = prep(st, "SELECT exchange_id, path FROM exchange_files WHERE"
+		      " exchange_id BETWEEN ?1 AND ?4 ORDER BY exchange_id, ord",
+		      from, NULL, NULL, &s);
+
+	if (rc)
+		return rc;
+	sqlite3_bind_int64(s, 4, to);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		struct store_exchange *x = seek(xs, n, &at,
+						sqlite3_column_int64(s, 0));
+
+		if (x)
+			strv_push_owned(&x->d.files, col_dup(s, 1));
+	}
+	sqlite3_finalize(s);
+	return rc == SQLITE_DONE ? 0 : -err_from_sqlite(rc);
+}
+
+int store_view_exchange_range(struct store *st, int64_t project_id,
+			      int64_t from, int64_t to,
+			      struct store_exchange **out, size_t *n)
+{
+	struct store_exchange *xs = NULL;
+	size_t cap = 0, k = 0;
+	sqlite3_stmt *s;
+	int rc = prep(st, "SELECT e.id, e.project_id, e.conversation_id, p.name,"
+		      " c.key, e.slug, e.ply_start, e.ply_end, e.t_start,"
+		      " e.t_end, e.verbatim, e.core, e.context, e.source_ids,"
+		      " e.tokens_verbatim, e.tokens_distilled, e.distiller,"
+		      " e.state, e.hash FROM exchanges e JOIN projects p ON"
+		      " p.id=e.project_id JOIN conversations c ON"
+		      " c.id=e.conversation_id WHERE e.project_id=?1 AND e.id"
+		      " BETWEEN ?4 AND ?5 ORDER BY e.id", project_id, NULL, NULL,
+		      &s);
+
+	*out = NULL;
+	*n = 0;
+	if (rc)
+		return rc;
+	sqlite3_bind_int64(s, 4, from);
+	sqlite3_bind_int64(s, 5, to);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		XGROW(xs, cap, k + 1);
+		fill_exchange(s, &xs[k++]);
+	}
+	sqlite3_finalize(s);
+	rc = rc == SQLITE_DONE ? 0 : -err_from_sqlite(rc);
+	if (!rc && k)
+		rc = range_rooms(st, xs[0].id, xs[k - 1].id, xs, k);
+	if (!rc && k)
+		rc = range_files(st, xs[0].id, xs[k - 1].id, xs, k);
+	if (rc) {
+		for (size_t i = 0; i < k; i++)
+			store_exchange_release(&xs[i]);
+		free(xs);
+		return rc;
+	}
+	*out = xs;
+	*n = k;
+	return 0;
+}
+
 int store_view_room_types(struct store *st, int64_t project_id,
 			  struct strv *out)
 {
@@ -214,9 +356,12 @@ int store_view_room_exchanges(struct store *st, int64_t project_id,
 int store_view_rooms_all(struct store *st, int64_t project_id,
 			 struct store_xrows *out)
 {
-	return rows(st, "SELECT " XCOLS ", r.type, r.key FROM rooms r JOIN"
-		    " exchange_rooms er ON er.room_id=r.id JOIN exchanges e ON"
-		    " e.id=er.exchange_id WHERE r.project_id=?1 AND"
+	/* CROSS JOIN keeps this order: the planner's own choice (rooms x
+	 * exchanges of the project, probing the pairs) grows as their
+	 * product */
+	return rows(st, "SELECT " XCOLS ", r.type, r.key FROM rooms r CROSS"
+		    " JOIN exchange_rooms er ON er.room_id=r.id CROSS JOIN"
+		    " exchanges e ON e.id=er.exchange_id WHERE r.project_id=?1 AND"
 		    " e.project_id=?1 ORDER BY r.type, r.key, e.id", project_id,
 		    NULL, NULL, EX_ROOM, out);
 }

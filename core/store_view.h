@@ -55,6 +55,14 @@ int store_view_exchange(struct store *st, int64_t project_id, int64_t id,
 			const char *slug, struct store_xrow *out);
 void store_xrow_release(struct store_xrow *r);
 
+/* The exchanges of project_id with from <= id <= to, complete (as
+ * store_get_exchange reads one), by id, in three queries: *out (owned by
+ * the caller; release each with store_exchange_release, then free) gets
+ * *n of them. */
+int store_view_exchange_range(struct store *st, int64_t project_id,
+			      int64_t from, int64_t to,
+			      struct store_exchange **out, size_t *n);
+
 /* Room types used by the project ("concept", "file", "workflow" order). */
 int store_view_room_types(struct store *st, int64_t project_id,
 			  struct strv *out);

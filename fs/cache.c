@@ -19,7 +19,9 @@
 #include <string.h>
 #include <time.h>
 
-#define NX 64
+#define NX 64                   /* exchanges rendered */
+#define XBATCH 16               /* read together on a miss */
+#define XCACHE_MAX (64u << 20)  /* bytes of rendered exchanges */
 #define NG 32
 #define NF 8
 
@@ -57,6 +59,7 @@ struct fs_cache {
 	struct xslot x[NX];
 	struct gslot g[NG];
 	struct pslot f[NF];
+	size_t xbytes;          /* content held by x[] */
 	struct strv pnames;     /* project names and ids, for pnames_gen */
 	int64_t *pids;
 	uint64_t pnames_gen;
@@ -111,36 +114,147 @@ static int maybe_redact(struct fs_view *v, struct buf *b)
 	return 0;
 }
 
-int fs_cache_xfile(struct fs_view *v, int64_t xid, int idx,
-		   const struct buf **out, int64_t *mtime)
+/* The slot of exchange xid for this generation, or NULL. */
+static struct xslot *xfind(struct fs_view *v, int64_t xid)
 {
 	struct fs_cache *c = v->cache;
-	struct xslot *s = NULL, *old = &c->x[0];
-	int rc = 0;
 
-	for (int i = 0; i < NX && !s; i++) {
+	for (int i = 0; i < NX; i++)
 		if (c->x[i].valid && c->x[i].id == xid && c->x[i].gen == v->gen)
-			s = &c->x[i];
-		else if (c->x[i].used < old->used)
+			return &c->x[i];
+	return NULL;
+}
+
+static void xdrop(struct fs_cache *c, struct xslot *s)
+{
+	for (int k = 0; k < FSX_N; k++) {
+		c->xbytes -= s->f[k].len;
+		buf_release(&s->f[k]);
+	}
+	s->valid = 0;
+}
+
+/* A slot to fill: an empty one, else the least recently used; then the
+ * oldest others until the cache is under its byte cap. */
+static struct xslot *xfree_slot(struct fs_cache *c)
+{
+	struct xslot *old = &c->x[0];
+
+	for (int i = 0; i < NX; i++) {
+		if (!c->x[i].valid) {
+			old = &c->x[i];
+			break;
+		}
+		if (c->x[i].used < old->used)
 			old = &c->x[i];
 	}
-	if (!s) {
-		s = old;
-		s->valid = 0;
-		for (int k = 0; k < FSX_N; k++) {
-			buf_release(&s->f[k]);
-			buf_init(&s->f[k], BUF_MAX_FILE);
-		}
-		rc = fs_content_exchange(v->st, xid, s->f, &s->mtime);
-		for (int k = 0; !rc && k < FSX_N; k++)
-			rc = maybe_redact(v, &s->f[k]);
-		if (rc)
-			return rc;
-		s->id = xid;
-		s->gen = v->gen;
-		s->valid = 1;
+	if (old->valid)
+		xdrop(c, old);
+	while (c->xbytes > XCACHE_MAX) {
+		struct xslot *o = NULL;
+
+		for (int i = 0; i < NX; i++)
+			if (c->x[i].valid && (!o || c->x[i].used < o->used))
+				o = &c->x[i];
+		if (!o)
+			break;
+		xdrop(c, o);
 	}
+	return old;
+}
+
+/* Renders x into a free slot (and its sizes into p, when given). */
+static int xput(struct fs_view *v, const struct store_exchange *x,
+		struct fs_pidx *p, uint32_t xi, struct xslot **out)
+{
+	struct fs_cache *c = v->cache;
+	struct xslot *s = xfree_slot(c);
+	int rc;
+
+	for (int k = 0; k < FSX_N; k++)
+		buf_init(&s->f[k], BUF_MAX_FILE);   /* empty: dropped or new */
+	rc = fs_content_render(x, s->f);
+
+	for (int k = 0; !rc && k < FSX_N; k++)
+		rc = maybe_redact(v, &s->f[k]);
+	if (rc) {
+		xdrop(c, s);
+		return rc;
+	}
+	s->id = x->id;
+	s->mtime = x->t_end ? x->t_end : x->t_start;
+	s->gen = v->gen;
+	s->valid = 1;
 	s->used = ++c->tick;
+	for (int k = 0; k < FSX_N; k++) {
+		c->xbytes += s->f[k].len;
+		if (p)
+			p->xsize[(size_t)xi * FSX_N + k] = (uint32_t)s->f[k].len;
+	}
+	*out = s;
+	return 0;
+}
+
+/* Reads and renders exchange index xi of p and the ones after it that
+ * are not cached yet (XBATCH in all: a walk of the tree reads them next,
+ * and one query for many is far cheaper than one each). */
+static int xload_batch(struct fs_view *v, struct fs_pidx *p, uint32_t xi,
+		       struct xslot **out)
+{
+	struct store_exchange *xs;
+	size_t n, end = xi + 1;
+	int rc;
+
+	while (end < p->x.n && end - xi < XBATCH &&
+	       !xfind(v, p->x.v[end].id))
+		end++;
+	rc = store_view_exchange_range(v->st, p->x.v[xi].project_id,
+				       p->x.v[xi].id, p->x.v[end - 1].id,
+				       &xs, &n);
+	*out = NULL;
+	for (size_t i = 0, j = xi; !rc && i < n; i++) {
+		struct xslot *s;
+
+		while (j < end && p->x.v[j].id < xs[i].id)
+			j++;
+		/* one ingested since p was built has no index there */
+		rc = xput(v, &xs[i], j < end && p->x.v[j].id == xs[i].id ?
+			  p : NULL, (uint32_t)j, &s);
+		if (!rc && xs[i].id == p->x.v[xi].id)
+			*out = s;
+	}
+	for (size_t i = 0; i < n; i++)
+		store_exchange_release(&xs[i]);
+	free(xs);
+	return rc ? rc : *out ? 0 : -ENOENT;
+}
+
+static int xload_one(struct fs_view *v, int64_t xid, struct xslot **out)
+{
+	struct store_exchange x;
+	int rc = store_get_exchange(v->st, xid, &x);
+
+	if (rc)
+		return rc;
+	rc = xput(v, &x, NULL, 0, out);
+	store_exchange_release(&x);
+	return rc;
+}
+
+int fs_cache_xfile(struct fs_view *v, struct fs_pidx *p, uint32_t xi,
+		   int64_t xid, int idx, const struct buf **out,
+		   int64_t *mtime)
+{
+	struct xslot *s = xfind(v, xid);
+	int rc = 0;
+
+	if (!s && p && xi < p->x.n && p->x.v[xi].id == xid)
+		rc = xload_batch(v, p, xi, &s);
+	else if (!s)
+		rc = xload_one(v, xid, &s);
+	if (rc)
+		return rc;
+	s->used = ++v->cache->tick;
 	*out = &s->f[idx];
 	*mtime = s->mtime;
 	return 0;
@@ -310,9 +424,9 @@ int fs_cache_xsizes(struct fs_view *v, struct fs_pidx *p, uint32_t xi,
 
 	if (sz[0] == FS_SIZE_UNKNOWN) {
 		for (int k = 0; !rc && k < FSX_N; k++) {
-			rc = fs_cache_xfile(v, p->x.v[xi].id, k, &b, &mtime);
-			if (!rc)
-				sz[k] = (uint32_t)b->len;
+			rc = fs_cache_xfile(v, p, xi, p->x.v[xi].id, k, &b,
+					    &mtime);
+			sz[k] = rc ? FS_SIZE_UNKNOWN : (uint32_t)b->len;
 		}
 		if (rc) {
 			sz[0] = FS_SIZE_UNKNOWN;

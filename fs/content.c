@@ -108,6 +108,26 @@ static int rooms_text(const struct distill *d, struct buf *out)
 	return rc;
 }
 
+int fs_content_render(const struct store_exchange *x, struct buf out[FSX_N])
+{
+	int rc = add_line(&out[FSX_CORE], x->d.core);
+
+	if (!rc)
+		rc = add_line(&out[FSX_CONTEXT], x->d.context);
+	if (!rc)
+		rc = buf_addf(&out[FSX_DISTILLED], "%s\n%s\n", x->d.core,
+			      x->d.context);
+	if (!rc)
+		rc = rooms_text(&x->d, &out[FSX_ROOMS]);
+	for (size_t i = 0; !rc && i < x->d.files.n; i++)
+		rc = buf_addf(&out[FSX_FILES], "%s\n", x->d.files.v[i]);
+	if (!rc)
+		rc = add_line(&out[FSX_VERBATIM], x->verbatim);
+	if (!rc)
+		rc = meta_json(x, &out[FSX_META]);
+	return rc;
+}
+
 int fs_content_exchange(struct store *st, int64_t id, struct buf out[FSX_N],
 			int64_t *mtime)
 {
@@ -116,20 +136,7 @@ int fs_content_exchange(struct store *st, int64_t id, struct buf out[FSX_N],
 
 	if (rc)
 		return rc;
-	rc = add_line(&out[FSX_CORE], x.d.core);
-	if (!rc)
-		rc = add_line(&out[FSX_CONTEXT], x.d.context);
-	if (!rc)
-		rc = buf_addf(&out[FSX_DISTILLED], "%s\n%s\n", x.d.core,
-			      x.d.context);
-	if (!rc)
-		rc = rooms_text(&x.d, &out[FSX_ROOMS]);
-	for (size_t i = 0; !rc && i < x.d.files.n; i++)
-		rc = buf_addf(&out[FSX_FILES], "%s\n", x.d.files.v[i]);
-	if (!rc)
-		rc = add_line(&out[FSX_VERBATIM], x.verbatim);
-	if (!rc)
-		rc = meta_json(&x, &out[FSX_META]);
+	rc = fs_content_render(&x, out);
 	*mtime = x.t_end ? x.t_end : x.t_start;
 	store_exchange_release(&x);
 	return rc;

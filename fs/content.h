@@ -23,6 +23,8 @@ int fs_xfile_index(const char *name);
  * *mtime gets the exchange's time.  -ENOENT. */
 int fs_content_exchange(struct store *st, int64_t id, struct buf out[FSX_N],
 			int64_t *mtime);
+/* The same from an exchange already read. */
+int fs_content_render(const struct store_exchange *x, struct buf out[FSX_N]);
 /* MEMORY.md of a project: every exchange, distilled, oldest first. */
 int fs_content_memory(struct store *st, int64_t project_id,
 		      const char *project, struct buf *out);

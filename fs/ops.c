@@ -295,8 +295,8 @@ static int read_xfile(struct fh *h, char *buf, size_t size, off_t off)
 	if (off < 0)
 		return -EINVAL;
 	pthread_mutex_lock(&d->lock);
-	rc = fs_view_xfile(&d->v, h->node.xid, h->xfile, (size_t)off, buf,
-			   size, &got);
+	rc = fs_view_xfile(&d->v, h->node.pid, h->node.xid, h->xfile,
+			   (size_t)off, buf, size, &got);
 	pthread_mutex_unlock(&d->lock);
 	return rc ? (rc == -ENOENT ? -EIO : rc) : (int)got;
 }

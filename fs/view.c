@@ -278,7 +278,8 @@ static int content(struct fs_view *v, const struct loc *l,
 {
 	switch (l->what) {
 	case FSW_XFILE:
-		return fs_cache_xfile(v, l->xid, l->xfile, b, mtime);
+		return fs_cache_xfile(v, l->p, l->xi, l->xid, l->xfile, b,
+				      mtime);
 	case FSW_README: case FSW_STATUS: case FSW_MEMORY: case FSW_QUERY:
 		return fs_cache_generated(v, l->what, l->pid, l->project,
 					  l->qname, l->qscope, b, mtime);
@@ -298,6 +299,7 @@ static int fill_node(struct fs_view *v, struct loc *l, struct fs_node *n)
 	n->what = l->what;
 	n->mtime = l->mtime;
 	n->xid = l->xid;
+	n->pid = l->pid;
 	if (l->kind == FS_LNK) {
 		n->size = link_target(l->p, l->xi, l->depth, NULL);
 		n->stable = 1;
@@ -347,12 +349,19 @@ int fs_view_read(struct fs_view *v, const char *path, struct buf *out,
 	return rc;
 }
 
-int fs_view_xfile(struct fs_view *v, int64_t xid, int xfile, size_t off,
-		  char *buf, size_t size, size_t *got)
+int fs_view_xfile(struct fs_view *v, int64_t pid, int64_t xid, int xfile,
+		  size_t off, char *buf, size_t size, size_t *got)
 {
+	const struct store_xrow *r = NULL;
 	const struct buf *b;
+	struct fs_pidx *p = NULL;
 	int64_t mtime;
-	int rc = fs_cache_xfile(v, xid, xfile, &b, &mtime);
+	int rc;
+
+	if (pid > 0 && !fs_cache_pidx(v, pid, &p) && p->x.n)
+		r = bsearch(&xid, p->x.v, p->x.n, sizeof(*p->x.v), cmp_id);
+	rc = fs_cache_xfile(v, r ? p : NULL, r ? (uint32_t)(r - p->x.v) : 0,
+			    xid, xfile, &b, &mtime);
 
 	*got = 0;
 	if (rc)

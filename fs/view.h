@@ -37,6 +37,7 @@ struct fs_node {
 	int64_t mtime;          /* unix seconds */
 	uint64_t size;          /* regular files: exact bytes; links: target */
 	int64_t xid;            /* exchange dirs and files: the exchange id */
+	int64_t pid;            /* under projects/P: the project id */
 	unsigned stable : 1;    /* content never changes while it exists */
 	unsigned attr : 1;      /* listings: size and mtime are exact */
 };
@@ -84,9 +85,9 @@ int fs_view_list_from(struct fs_view *v, const char *path, size_t skip,
 int fs_view_read(struct fs_view *v, const char *path, struct buf *out,
 		 struct fs_node *n);
 /* Copies up to size bytes from off of file xfile (enum fs_xfile) of
- * exchange xid into buf; *got says how many.  -ENOENT once it is gone. */
-int fs_view_xfile(struct fs_view *v, int64_t xid, int xfile, size_t off,
-		  char *buf, size_t size, size_t *got);
+ * exchange xid (of project pid, 0 if unknown) into buf; *got says how many.  -ENOENT once it is gone. */
+int fs_view_xfile(struct fs_view *v, int64_t pid, int64_t xid, int xfile,
+		  size_t off, char *buf, size_t size, size_t *got);
 /* Appends the target of the symlink path (relative) to out. */
 int fs_view_readlink(struct fs_view *v, const char *path, struct buf *out);
 

@@ -11,9 +11,13 @@
 #include "store_view.h"
 #include "view.h"
 
-/* Exchange file idx of exchange xid (rendered, redacted when asked). */
-int fs_cache_xfile(struct fs_view *v, int64_t xid, int idx,
-		   const struct buf **out, int64_t *mtime);
+struct fs_pidx;
+/* File idx of exchange xid, rendered (and redacted when asked).  When p
+ * is given and xi is xid's index there, a miss reads the exchanges after
+ * it too. */
+int fs_cache_xfile(struct fs_view *v, struct fs_pidx *p, uint32_t xi,
+		   int64_t xid, int idx, const struct buf **out,
+		   int64_t *mtime);
 /* README.md, status, MEMORY.md (pid, project) or a query file (qname,
  * qscope), for the current generation. */
 int fs_cache_generated(struct fs_view *v, enum fs_what what, int64_t pid,
