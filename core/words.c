@@ -7,7 +7,6 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 /* English stop words (lower case). */
 static const char *const stop[] = {
@@ -78,13 +77,33 @@ struct wslot { const char *w; unsigned char cls; };
 static struct wslot table[WORD_SLOTS];
 static pthread_once_t table_once = PTHREAD_ONCE_INIT;
 
+/* ASCII lower case, as tolower() in the C locale the program runs in,
+ * without a call per byte. */
+static inline unsigned char lc(unsigned char c)
+{
+	return c >= 'A' && c <= 'Z' ? (unsigned char)(c + 32) : c;
+}
+
+/* !strncasecmp(a, b, n), inline. */
+static inline int eq_ci(const char *a, const char *b, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		unsigned char ca = lc((unsigned char)a[i]);
+
+		if (ca != lc((unsigned char)b[i]))
+			return 0;
+		if (!ca)
+			return 1;
+	}
+	return 1;
+}
+
 static size_t whash(const char *w, size_t n)
 {
 	size_t h = 2166136261u;
 
 	for (size_t i = 0; i < n; i++)
-		h = (h ^ (unsigned char)tolower((unsigned char)w[i])) *
-			16777619u;
+		h = (h ^ lc((unsigned char)w[i])) * 16777619u;
 	return h & (WORD_SLOTS - 1);
 }
 
@@ -114,7 +133,7 @@ static int lookup(unsigned char cls, const char *w, size_t n)
 		return 0;
 	pthread_once(&table_once, table_build);
 	for (i = whash(w, n); table[i].w; i = (i + 1) & (WORD_SLOTS - 1))
-		if (!strncasecmp(table[i].w, w, n) && !table[i].w[n])
+		if (eq_ci(table[i].w, w, n) && !table[i].w[n])
 			return !!(table[i].cls & cls);
 	return 0;
 }
@@ -133,15 +152,18 @@ static int has_prefix(const char *w, size_t n, const char *pre)
 {
 	size_t k = strlen(pre);
 
-	return n >= k && !strncasecmp(w, pre, k);
+	return n >= k && lc((unsigned char)*w) == lc((unsigned char)*pre) &&
+		eq_ci(w, pre, k);
 }
 
 static int has_sub(const char *w, size_t n, const char *sub)
 {
 	size_t k = strlen(sub);
 
+	unsigned char c0 = lc((unsigned char)*sub);
+
 	for (size_t i = 0; i + k <= n; i++)
-		if (!strncasecmp(w + i, sub, k))
+		if (lc((unsigned char)w[i]) == c0 && eq_ci(w + i, sub, k))
 			return 1;
 	return 0;
 }
@@ -185,16 +207,19 @@ int words_secretish(const char *w, size_t n)
 		"apikey=", "access_key=", "authorization:",
 	};
 
-	if (n < 11 && !memchr(w, '=', n) && !memchr(w, ':', n))
+	int sep = memchr(w, '=', n) || memchr(w, ':', n);
+
+	if (n < 11 && !sep)
 		return 0;       /* too short for a key, no "name=" or "scheme:" */
 	for (size_t i = 0; i < ARRAY_SIZE(pre); i++)
 		if (has_prefix(w, n, pre[i]) && n >= strlen(pre[i]) + 8)
 			return 1;
-	for (size_t i = 0; i < ARRAY_SIZE(sub); i++)
+	/* every sub[] ends in '=' or ':' */
+	for (size_t i = 0; sep && i < ARRAY_SIZE(sub); i++)
 		if (has_sub(w, n, sub[i]))
 			return 1;
 	/* scheme://user:pass@host */
-	for (size_t i = 0; i + 3 < n; i++)
+	for (size_t i = 0; sep && i + 3 < n; i++)
 		if (!memcmp(w + i, "://", 3)) {
 			const char *at = memchr(w + i + 3, '@', n - i - 3);
 			const char *colon = memchr(w + i + 3, ':', n - i - 3);
@@ -211,8 +236,7 @@ static size_t hash_ci(const char *w, size_t n)
 	size_t h = 1469598103934665603ull;
 
 	for (size_t i = 0; i < n; i++)
-		h = (h ^ (unsigned char)tolower((unsigned char)w[i])) *
-			1099511628211ull;
+		h = (h ^ lc((unsigned char)w[i])) * 1099511628211ull;
 	return h;
 }
 
@@ -222,7 +246,7 @@ static struct words_slot *find(const struct words_count *wc, const char *w,
 	size_t i = hash_ci(w, n) & (wc->cap - 1);
 
 	while (wc->slot[i].p && !(wc->slot[i].n == n &&
-				  !strncasecmp(wc->slot[i].p, w, n)))
+				  eq_ci(wc->slot[i].p, w, n)))
 		i = (i + 1) & (wc->cap - 1);
 	return &wc->slot[i];
 }
