@@ -260,6 +260,36 @@ int fs_cache_xfile(struct fs_view *v, struct fs_pidx *p, uint32_t xi,
 	return 0;
 }
 
+/* The rendering that reads the whole store (status counts, MEMORY.md, a
+ * search), bracketed by the view's slow_begin/slow_end when it has them
+ * (the mount renders on its own connection without its lock: nothing
+ * else waits for a query). */
+static int render_slow(struct fs_view *v, enum fs_what what, int64_t pid,
+		       const char *project, const char *qname,
+		       const char *qscope, struct buf *b)
+{
+	struct store *st = v->slow_begin ? v->slow_begin(v->slow_ctx) : v->st;
+	int rc;
+
+	if (what == FSW_STATUS) {
+		rc = fs_content_status(st, v->only_project, b);
+		if (!rc && v->status_fn)
+			v->status_fn(v->status_ctx, b);
+	} else if (what == FSW_MEMORY) {
+		rc = fs_content_memory(st, pid, project, b);
+	} else {
+		rc = fs_content_query(st, qname, qscope, b);
+		if (rc < 0) {
+			/* the store failed: still a file that says so */
+			buf_reset(b);
+			rc = buf_addf(b, "# error: %s\n", err_str(rc));
+		}
+	}
+	if (v->slow_end)
+		v->slow_end(v->slow_ctx);
+	return rc;
+}
+
 static int render(struct fs_view *v, enum fs_what what, int64_t pid,
 		  const char *project, const char *qname, const char *qscope,
 		  struct buf *b, int64_t *mtime)
@@ -272,26 +302,25 @@ static int render(struct fs_view *v, enum fs_what what, int64_t pid,
 		if (fs_cache_ptime(v, 0, mtime))
 			*mtime = v->t0;
 		return fs_content_readme(v->live, v->inbox, v->only_project, b);
-	case FSW_STATUS:
-		rc = fs_content_status(v->st, v->only_project, b);
-		if (!rc && v->status_fn)
-			v->status_fn(v->status_ctx, b);
-		return rc;
 	case FSW_MEMORY:
 		/* the project's latest exchange time, so it is deterministic */
 		rc = fs_cache_ptime(v, pid, mtime);
-		return rc ? rc : fs_content_memory(v->st, pid, project, b);
-	case FSW_QUERY:
-		rc = fs_content_query(v->st, qname, qscope, b);
-		if (rc < 0) {
-			/* the store failed: still a file that says so */
-			buf_reset(b);
-			rc = buf_addf(b, "# error: %s\n", err_str(rc));
-		}
-		return rc;
+		return rc ? rc : render_slow(v, what, pid, project, NULL, NULL,
+					     b);
+	case FSW_STATUS: case FSW_QUERY:
+		return render_slow(v, what, pid, project, qname, qscope, b);
 	default:
 		return -EINVAL;
 	}
+}
+
+static struct gslot *gfind(struct fs_cache *c, const char *key, uint64_t gen)
+{
+	for (int i = 0; i < NG; i++)
+		if (c->g[i].key && c->g[i].gen == gen &&
+		    !strcmp(c->g[i].key, key))
+			return &c->g[i];
+	return NULL;
 }
 
 int fs_cache_generated(struct fs_view *v, enum fs_what what, int64_t pid,
@@ -300,35 +329,36 @@ int fs_cache_generated(struct fs_view *v, enum fs_what what, int64_t pid,
 		       int64_t *mtime)
 {
 	struct fs_cache *c = v->cache;
-	struct gslot *s = NULL, *old = &c->g[0];
-	struct buf key = BUF_INIT(BUF_MAX_SMALL);
+	struct gslot *s;
+	struct buf key = BUF_INIT(BUF_MAX_SMALL), b = BUF_INIT(BUF_MAX_FILE);
+	uint64_t gen = v->gen;
+	int64_t t;
 	int rc;
 
 	buf_addf(&key, "%d\t%lld\t%s\t%s", (int)what, (long long)pid,
 		 qname ? qname : "", qscope ? qscope : "");
-	for (int i = 0; i < NG && !s; i++) {
-		if (c->g[i].key && c->g[i].gen == v->gen &&
-		    !strcmp(c->g[i].key, buf_str(&key)))
-			s = &c->g[i];
-		else if (c->g[i].used < old->used)
-			old = &c->g[i];
-	}
+	s = gfind(c, buf_str(&key), gen);
 	if (!s) {
-		s = old;
-		free(s->key);
-		s->key = NULL;
-		buf_release(&s->b);
-		buf_init(&s->b, BUF_MAX_FILE);
-		rc = render(v, what, pid, project, qname, qscope, &s->b,
-			    &s->mtime);
+		/* the view may be used by others while this renders: the slot
+		 * is chosen afterwards */
+		rc = render(v, what, pid, project, qname, qscope, &b, &t);
 		if (!rc)
-			rc = maybe_redact(v, &s->b);
+			rc = maybe_redact(v, &b);
 		if (rc) {
+			buf_release(&b);
 			buf_release(&key);
 			return rc;
 		}
+		s = &c->g[0];
+		for (int i = 1; i < NG; i++)
+			if (c->g[i].used < s->used)
+				s = &c->g[i];
+		free(s->key);
+		buf_release(&s->b);
 		s->key = buf_detach(&key);
-		s->gen = v->gen;
+		s->b = b;
+		s->gen = gen;           /* what it was rendered for */
+		s->mtime = t;
 	}
 	buf_release(&key);
 	s->used = ++c->tick;

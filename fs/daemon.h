@@ -1,7 +1,9 @@
 /* daemon.h: the state of a running mount, shared by the FUSE operations
  * (ops.c) and the setup and worker hooks (mount.c).  Lock order: d->lock
  * (view, store connection) may be taken before the inbox's own mutex,
- * never after; d->ilock (invalidation lists) is taken last. */
+ * never after; d->ilock (invalidation lists) is taken last.  d->qlock
+ * (the connection queries, MEMORY.md and status render on) is taken only
+ * with d->lock released, and d->lock never while holding it. */
 #ifndef FS_DAEMON_H
 #define FS_DAEMON_H
 
@@ -24,6 +26,8 @@ struct fsd {
 	struct store st;            /* FUSE threads, under lock */
 	struct store wst;           /* the inbox worker's own connection */
 	pthread_mutex_t lock;
+	struct store qst;           /* generated files render here, under */
+	pthread_mutex_t qlock;      /* qlock and without lock */
 	struct fs_view v;
 	struct fs_inbox *inbox;     /* NULL when read-only */
 	struct fuse *fuse;

@@ -253,6 +253,8 @@ static int open_stores(struct fsd *d, struct buf *err)
 	if (!rc && !o->readonly)
 		rc = store_open(o->db, 0, &d->wst, err);
 	if (!rc)
+		rc = store_open(o->db, STORE_RDONLY, &d->qst, err);
+	if (!rc)
 		rc = store_view_data_version(&d->st, &d->data_version);
 	return rc;
 }
@@ -302,6 +304,7 @@ static void fsd_init(struct fsd *d, const struct fs_mount_opts *o)
 	d->gid = getgid();
 	d->timeout = timeout_from_env();
 	pthread_mutex_init(&d->lock, NULL);
+	pthread_mutex_init(&d->qlock, NULL);
 	pthread_mutex_init(&d->ilock, NULL);
 }
 
@@ -316,10 +319,13 @@ static void fsd_release(struct fsd *d)
 		store_close(&d->wst);
 	if (d->st.db)
 		store_close(&d->st);
+	if (d->qst.db)
+		store_close(&d->qst);
 	strv_clear(&d->inval);
 	strv_clear(&d->qpaths);
 	strv_clear(&d->projects);
 	pthread_mutex_destroy(&d->lock);
+	pthread_mutex_destroy(&d->qlock);
 	pthread_mutex_destroy(&d->ilock);
 }
 
@@ -349,6 +355,24 @@ static void status_extra(void *ctx, struct buf *out)
 		fs_inbox_status(d->inbox, out);
 }
 
+/* Generated files render without d->lock (called with it held). */
+static struct store *slow_begin(void *ctx)
+{
+	struct fsd *d = ctx;
+
+	pthread_mutex_unlock(&d->lock);
+	pthread_mutex_lock(&d->qlock);
+	return &d->qst;
+}
+
+static void slow_end(void *ctx)
+{
+	struct fsd *d = ctx;
+
+	pthread_mutex_unlock(&d->qlock);
+	pthread_mutex_lock(&d->lock);
+}
+
 static void setup_view(struct fsd *d)
 {
 	fs_view_init(&d->v, &d->st);
@@ -358,6 +382,9 @@ static void setup_view(struct fsd *d)
 	d->v.inbox = !d->o->readonly;
 	d->v.status_fn = status_extra;
 	d->v.status_ctx = d;
+	d->v.slow_begin = slow_begin;
+	d->v.slow_end = slow_end;
+	d->v.slow_ctx = d;
 	refresh_projects(d);
 }
 

@@ -4,7 +4,9 @@
  * MEMORY.md").  The inbox is not part of the view (fs/inbox.h owns it).
  *
  * A view is not thread-safe: the mount calls it under one mutex, which
- * also guards the store connection and the caches.  Content is computed
+ * also guards the store connection and the caches (and which slow_begin
+ * may release while a generated file renders: pointers into the view's
+ * caches are not kept across that).  Content is computed
  * from the store; every regular file's size is the exact length of what
  * fs_view_read returns for the same generation.
  *
@@ -55,6 +57,13 @@ struct fs_view {
 	/* appended to the status file (the inbox queue); may be NULL */
 	void (*status_fn)(void *ctx, struct buf *out);
 	void *status_ctx;
+	/* may be NULL: bracket the rendering of status, MEMORY.md and query
+	 * files, which read much of the store; begin returns the store to
+	 * read (the mount lets other requests use the view meanwhile and
+	 * renders on a connection of its own) */
+	struct store *(*slow_begin)(void *ctx);
+	void (*slow_end)(void *ctx);
+	void *slow_ctx;
 	struct fs_cache *cache;    /* private */
 };
 
