@@ -4,7 +4,8 @@
  * (per signal: verbatim BM25, distilled BM25, distilled vector, verbatim
  * vector), --dedup (best exchange per conversation), --depth N,
  * --smooth A (session-neighbour share in fused modes), --bm25 K1,B,
- * --global-idf (IDF over all projects even in a project search). */
+ * --global-idf (IDF over all projects even in a project search), --dates W
+ * (weight of a query's month names and years matching a hit's date). */
 #include "common.h"
 #include "cli.h"
 
@@ -127,6 +128,7 @@ int cmd_eval(int argc, char **argv)
 		{ "depth", required_argument, NULL, 'd' },
 		{ "smooth", required_argument, NULL, 's' },
 		{ "bm25", required_argument, NULL, 'b' },
+		{ "dates", required_argument, NULL, 't' },
 		{ "global-idf", no_argument, NULL, 'g' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -185,6 +187,12 @@ int cmd_eval(int argc, char **argv)
 				return cli_fail(optarg, "--bm25 needs K1,B") + 1;
 			break;
 		case 'g': o.global_idf = 1; break;
+		case 't':
+			o.dates = atof(optarg);
+			if (o.dates < 0 || o.dates > 10)
+				return cli_fail(optarg, "--dates needs a number"
+						" from 0 to 10") + 1;
+			break;
 		case 'h': printf("usage: recallfs eval %s\n", usage_text);
 			return 0;
 		default: return cli_usage("eval", usage_text);

@@ -8,6 +8,8 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <time.h>
 #include <sqlite3.h>
 
 #include "embed.h"
@@ -48,8 +50,11 @@ unsigned idx_mode_signals(int mode)
  *   hybrid, RRF k=60, equal weights                   MRR .536
  *   hybrid, min-max weighted 1/.5/.5/.5               MRR .555
  *   hybrid, weighted 1/.2/.2/.2                       MRR .573
- *   hybrid, weighted 1/.2/.2/.2 + neighbours .25      MRR .589 (default)
- *   the same, best exchange per conversation only     MRR .526
+ *   hybrid, weighted 1/.2/.2/.2 + neighbours .25      MRR .589
+ *   the same + month/year in the query match date .5  MRR .601 (default)
+ *   the same, best exchange per conversation only     MRR .53
+ * (the date weight measured .596 at .3, .605 at 1; .5 leaves words the
+ * larger say when a number or a month name is not meant as a date).
  * The built-in vectors and the distilled BM25 are lexical like the
  * verbatim BM25 and add little to it; they keep a small weight so a
  * semantic embedder (RECALLFS_EMBED_URL) has its say.  k1 1.2, b 0.75 are
@@ -64,6 +69,7 @@ void idx_opts_default(struct idx_opts *o)
 	o->weight[IDX_SIG_VECTOR] = 0.2;
 	o->weight[IDX_SIG_VECTOR_VERBATIM] = 0.2;
 	o->smooth = 0.25;
+	o->dates = 0.5;
 	o->depth = IDX_DEPTH_DEFAULT;
 	o->k1 = 1.2;
 	o->b = 0.75;
@@ -213,6 +219,73 @@ static int smooth_neighbours(struct store *st, struct idx_results *res,
 	return -err_from_sqlite(rc);
 }
 
+static const char *const month_names[12] = {
+	"january", "february", "march", "april", "may", "june", "july",
+	"august", "september", "october", "november", "december",
+};
+
+/* The month names (1..12) and years (1970..2199) among q's words, as
+ * codes: month m is m, year y is y.  Returns how many (<= max).  An
+ * exchange's date is its t_start in UTC. */
+static size_t query_dates(const struct idx_query *q, int *codes, size_t max)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < q->words.n && n < max; i++) {
+		const char *w = q->words.v[i];
+		char *end;
+		long y = strtol(w, &end, 10);
+
+		if (strlen(w) == 4 && !*end && y >= 1970 && y < 2200) {
+			codes[n++] = (int)y;
+			continue;
+		}
+		/* "may" is a month only as "May" */
+		for (int m = 0; m < 12 && n < max; m++)
+			if (!strcasecmp(w, month_names[m]) &&
+			    (m != 4 || w[0] == 'M'))
+				codes[n++] = m + 1;
+	}
+	return n;
+}
+
+/* A month or year in the query is a strong hint: each hit gains w times
+ * the share of those the exchange's date matches. */
+static int date_boost(struct store *st, const struct idx_query *q,
+		      struct idx_results *res, double w)
+{
+	int codes[8];
+	size_t nd = query_dates(q, codes, ARRAY_SIZE(codes));
+	sqlite3_stmt *s;
+	int rc;
+
+	if (!nd)
+		return 0;
+	rc = sqlite3_prepare_v2(st->db, "SELECT t_start FROM exchanges WHERE "
+				"id = ?", -1, &s, NULL);
+	for (size_t i = 0; !rc && i < res->n; i++) {
+		time_t t;
+		struct tm tm;
+		size_t hit = 0;
+
+		sqlite3_reset(s);
+		sqlite3_bind_int64(s, 1, res->v[i].id);
+		if (sqlite3_step(s) != SQLITE_ROW)
+			continue;
+		t = (time_t)sqlite3_column_int64(s, 0);
+		if (!t || !gmtime_r(&t, &tm))
+			continue;
+		for (size_t k = 0; k < nd; k++)
+			hit += codes[k] == tm.tm_mon + 1 ||
+				codes[k] == tm.tm_year + 1900;
+		res->v[i].score += w * (double)hit / (double)nd;
+	}
+	sqlite3_finalize(s);
+	if (!rc && res->n)
+		qsort(res->v, res->n, sizeof(*res->v), cmp_hit_score);
+	return -err_from_sqlite(rc);
+}
+
 /* Keeps the first (best) hit of each conversation. */
 static int dedup_convs(struct store *st, struct idx_results *res)
 {
@@ -306,6 +379,8 @@ int idx_search(struct store *st, const struct idx_query *q,
 		rc = run_signals(st, q, o, &f, mask, k, lists, err);
 	if (!rc && q->text[0])
 		idx_fuse(lists, mask, o, res);
+	if (!rc && q->text[0] && o->dates > 0 && (mask & (mask - 1)))
+		rc = date_boost(st, q, res, o->dates);
 	if (!rc && q->text[0] && o->smooth > 0 && (mask & (mask - 1)))
 		rc = smooth_neighbours(st, res, o->smooth);
 	if (!rc && o->dedup)

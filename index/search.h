@@ -76,6 +76,9 @@ struct idx_opts {
 	size_t depth;                   /* candidates per signal, >= limit */
 	double smooth;                  /* fused modes: share of a session
 	                                   neighbour's score a hit gains */
+	double dates;                   /* fused modes: what a hit gains when
+	                                   its date matches every month name
+	                                   and year in the query */
 	double k1, b;                   /* BM25 parameters */
 	int global_idf;                 /* 1: IDF over the whole memory even
 	                                   when one project is searched */

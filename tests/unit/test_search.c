@@ -609,6 +609,56 @@ static void test_session_smoothing(void)
 	buf_release(&err);
 }
 
+static double score_of(const char *qs, struct idx_opts *o, int64_t id)
+{
+	struct idx_query q;
+	struct idx_results r = IDX_RESULTS_INIT;
+	struct buf err = BUF_INIT(BUF_MAX_SMALL);
+	double v = -1;
+
+	T_EQ(idx_query_parse(qs, 0, &q, &err), 0);
+	T_EQ(idx_search(&st, &q, o, &r, &err), 0);
+	for (size_t i = 0; i < r.n; i++)
+		if (r.v[i].id == id)
+			v = r.v[i].score;
+	idx_results_release(&r);
+	idx_query_release(&q);
+	buf_release(&err);
+	return v;
+}
+
+/* A month name or year in the query lifts exchanges of that date (fused
+ * modes); "may" in lower case is not a month. */
+static void test_date_words(void)
+{
+	struct idx_opts o;
+	double off, on;
+
+	idx_opts_default(&o);
+	T_CHECK(o.dates > 0);
+	o.smooth = 0;
+	/* ids[2] is dated 2026-03-01 */
+	on = score_of("toggle theme March mode:hybrid limit:50", &o, ids[2]);
+	o.dates = 0;
+	off = score_of("toggle theme March mode:hybrid limit:50", &o, ids[2]);
+	T_CHECK(off >= 0 && fabs(on - off - 0.5) < 1e-9);
+	o.dates = 0.5;
+	on = score_of("toggle theme march 2026 mode:hybrid limit:50", &o,
+		      ids[2]);
+	T_CHECK(fabs(on - off - 0.5) < 0.2);    /* both match: +0.5 */
+	on = score_of("toggle theme March 2025 mode:hybrid limit:50", &o,
+		      ids[2]);
+	T_CHECK(on > off);                      /* one of two: +0.25 */
+	on = score_of("toggle theme may mode:hybrid limit:50", &o, ids[2]);
+	off = score_of("toggle theme mode:hybrid limit:50", &o, ids[2]);
+	T_CHECK(on > 0 && on <= off + 1e-9);
+	/* single-signal modes are plain BM25 */
+	on = score_of("toggle March mode:verbatim", &o, ids[7]);
+	o.dates = 0;
+	T_CHECK(fabs(on - score_of("toggle March mode:verbatim", &o, ids[7])) <
+		1e-12);
+}
+
 static void teardown(void)
 {
 	vec_cache_clear();
@@ -617,5 +667,5 @@ static void teardown(void)
 
 T_MAIN(setup, test_modes_find_planted, test_filters, test_hostile,
        test_render_text, test_render_json, test_scope, test_eval_small,
-       test_rank_function, test_session_smoothing,
+       test_rank_function, test_session_smoothing, test_date_words,
        test_forget_keeps_index, test_ingest_then_forget, teardown)
