@@ -54,14 +54,15 @@ static void compile_all(void)
 	}
 }
 
-/* One pattern over in, masked into out.  Count of masks, or -errno. */
+/* One pattern over in, masked into out.  Count of masks, or -errno.
+ * Without any match out is left untouched (no copy). */
 static int mask_one(pcre2_code *re, const char *in, size_t len,
 		    struct buf *out)
 {
 	pcre2_match_data *md = pcre2_match_data_create_from_pattern(re, NULL);
 	uint32_t ngroups = 0;
 	size_t pos = 0;
-	int n = 0, rc = 0;
+	int n = 0, rc = 0, first = 1;
 
 	if (!md)
 		return -ENOMEM;
@@ -69,6 +70,12 @@ static int mask_one(pcre2_code *re, const char *in, size_t len,
 	while (pos <= len) {
 		int m = pcre2_match(re, (PCRE2_SPTR)in, len, pos, 0, md, NULL);
 		PCRE2_SIZE *ov, a, b;
+
+		if (first && m == PCRE2_ERROR_NOMATCH) {
+			pcre2_match_data_free(md);
+			return 0;
+		}
+		first = 0;
 
 		if (m < 0) {
 			if (m != PCRE2_ERROR_NOMATCH)
@@ -116,6 +123,8 @@ int redact_text(const char *text, size_t len, struct buf *out)
 			rc = n;
 			break;
 		}
+		if (!n && !next.len)
+			continue;       /* no match: cur stays as it is */
 		total += n;
 		buf_release(&cur);
 		cur = next;
