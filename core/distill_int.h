@@ -65,6 +65,8 @@ void distill_text_release(struct dtext *t);
 /* Length of an XML-like tag at p ("<tool_use_error>", "</b>"), or 0:
  * tags separate words and are never copied. */
 size_t distill_tag_len(const char *p, size_t n);
+/* distill_count_tokens of text[0..n) (no NUL bytes in it). */
+size_t distill_count_tokens_n(const char *text, size_t n);
 /* 1 if w's words start with the word s (case-insensitive). */
 int distill_word_is(const struct dword *w, const char *s);
 

@@ -17,12 +17,23 @@
 
 static int lead_punct(unsigned char c)
 {
-	return c && strchr("\"'([{<*`#>|", c);
+	switch (c) {
+	case '"': case '\'': case '(': case '[': case '{': case '<':
+	case '*': case '`': case '#': case '>': case '|':
+		return 1;
+	}
+	return 0;
 }
 
 static int trail_punct(unsigned char c)
 {
-	return c && strchr("\"')]}>*`,;:!?.|(", c);
+	switch (c) {
+	case '"': case '\'': case ')': case ']': case '}': case '>':
+	case '*': case '`': case ',': case ';': case ':': case '!':
+	case '?': case '.': case '|': case '(':
+		return 1;
+	}
+	return 0;
 }
 
 /* ASCII letters and digits, and UTF-8 characters that are likely letters:
@@ -382,8 +393,7 @@ static unsigned word_tokens(const struct dword *w)
 
 	tmp[0] = ' ';
 	memcpy(tmp + 1, w->p, n);
-	tmp[n + 1] = 0;
-	return (unsigned)distill_count_tokens(tmp);
+	return (unsigned)distill_count_tokens_n(tmp, n + 1);
 }
 
 static void score(struct dtext *t)

@@ -8,6 +8,7 @@
  * code (a rare long word is one piece here, several tokens there). */
 #include "common.h"
 #include "distill.h"
+#include "distill_int.h"
 
 #include <string.h>
 #include <strings.h>
@@ -102,8 +103,13 @@ static size_t piece(const unsigned char *s, size_t n)
 
 size_t distill_count_tokens(const char *text)
 {
-	const unsigned char *s = (const unsigned char *)(text ? text : "");
-	size_t n = strlen((const char *)s), count = 0;
+	return text ? distill_count_tokens_n(text, strlen(text)) : 0;
+}
+
+size_t distill_count_tokens_n(const char *text, size_t n)
+{
+	const unsigned char *s = (const unsigned char *)text;
+	size_t count = 0;
 
 	while (n) {
 		size_t k = piece(s, n);
