@@ -48,14 +48,17 @@ static int looks_binary(const char *d, size_t len)
 {
 	size_t n = len < TX_DETECT_SPAN ? len : TX_DETECT_SPAN, ctl = 0;
 
+	/* control bytes other than \t \n \f \r ESC (and NUL, tested first) */
+	static const uint32_t odd = ~((1u << 0) | (1u << '\t') | (1u << '\n') |
+				      (1u << '\f') | (1u << '\r') |
+				      (1u << 0x1b));
+
+	if (memchr(d, 0, n))
+		return 1;
 	for (size_t i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)d[i];
 
-		if (!c)
-			return 1;
-		if (c < 0x20 && c != '\t' && c != '\n' && c != '\r' &&
-		    c != '\f' && c != 0x1b)
-			ctl++;
+		ctl += c < 0x20 && (odd >> c & 1);
 	}
 	return ctl * 32 > n;
 }

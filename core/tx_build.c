@@ -115,8 +115,17 @@ char *tx_clean(const char *s, size_t n)
 	char *out = xmalloc(n * 3 + 1), *o = out;
 
 	for (size_t i = 0; i < n;) {
-		size_t k = utf8_len(u + i, n - i);
+		size_t j = i, k;
 
+		/* a run of printable ASCII, tabs and newlines: kept as is */
+		while (j < n && ((u[j] >= 0x20 && u[j] < 0x7f) ||
+				 u[j] == '\n' || u[j] == '\t'))
+			j++;
+		memcpy(o, s + i, j - i);
+		o += j - i;
+		if ((i = j) >= n)
+			break;
+		k = utf8_len(u + i, n - i);
 		if (!k) {
 			memcpy(o, "\xef\xbf\xbd", 3);   /* U+FFFD */
 			o += 3;

@@ -29,6 +29,9 @@ int tx_blank(const char *s, size_t n);
 /* ---- JSON (tx_json.c) ---- */
 /* Nesting depth of the JSON text s[0..n) (brackets outside strings). */
 size_t tx_json_depth(const char *s, size_t n);
+/* tx_json_depth(s, n) > TX_MAX_DEPTH, without the walk when s holds too
+ * few brackets to nest that deep. */
+int tx_json_too_deep(const char *s, size_t n);
 /* Parses exactly one JSON value filling s[0..n) (whitespace around it
  * allowed).  0 with *out (caller cJSON_Delete), -E2BIG nested deeper than
  * TX_MAX_DEPTH, -EILSEQ invalid or trailing bytes. */

@@ -46,6 +46,32 @@ int tx_lines_rest_blank(const struct tx_lines *l)
 	return tx_blank(l->p, (size_t)(l->end - l->p));
 }
 
+/* Count of c in s[0..n), stopping past limit. */
+static size_t count_upto(const char *s, size_t n, char c, size_t limit)
+{
+	size_t k = 0;
+	const char *p = s, *e = s + n;
+
+	while (k <= limit && (p = memchr(p, c, (size_t)(e - p)))) {
+		k++;
+		p++;
+	}
+	return k;
+}
+
+int tx_json_too_deep(const char *s, size_t n)
+{
+	size_t open = count_upto(s, n, '{', TX_MAX_DEPTH);
+
+	/* depth counts '{' and '[': fewer of them than the limit in all
+	 * cannot nest deeper (memchr is fast; the exact walk is not) */
+	if (open + count_upto(s, n, '[', TX_MAX_DEPTH - (open < TX_MAX_DEPTH ?
+							 open : TX_MAX_DEPTH))
+	    <= TX_MAX_DEPTH)
+		return 0;
+	return tx_json_depth(s, n) > TX_MAX_DEPTH;
+}
+
 size_t tx_json_depth(const char *s, size_t n)
 {
 	size_t depth = 0, max = 0;
@@ -77,7 +103,7 @@ int tx_json_parse(const char *s, size_t n, cJSON **out)
 	cJSON *v;
 
 	*out = NULL;
-	if (tx_json_depth(s, n) > TX_MAX_DEPTH)
+	if (tx_json_too_deep(s, n))
 		return -E2BIG;
 	v = cJSON_ParseWithLengthOpts(s, n, &end, 0);
 	if (!v)
