@@ -36,11 +36,13 @@ static const char *const patterns[] = {
 static pcre2_code *codes[ARRAY_SIZE(patterns)];
 static pthread_once_t once = PTHREAD_ONCE_INIT;
 static int compile_rc;
+static uint32_t ngroups_max;   /* capture groups of the pattern with most */
 
 static void compile_all(void)
 {
 	for (size_t i = 0; i < ARRAY_SIZE(patterns); i++) {
 		int e;
+		uint32_t g = 0;
 		PCRE2_SIZE off;
 
 		codes[i] = pcre2_compile((PCRE2_SPTR)patterns[i],
@@ -51,30 +53,28 @@ static void compile_all(void)
 			return;
 		}
 		pcre2_jit_compile(codes[i], PCRE2_JIT_COMPLETE);
+		pcre2_pattern_info(codes[i], PCRE2_INFO_CAPTURECOUNT, &g);
+		if (g > ngroups_max)
+			ngroups_max = g;
 	}
 }
 
 /* One pattern over in, masked into out.  Count of masks, or -errno.
  * Without any match out is left untouched (no copy). */
-static int mask_one(pcre2_code *re, const char *in, size_t len,
-		    struct buf *out)
+static int mask_one(pcre2_code *re, pcre2_match_data *md, const char *in,
+		    size_t len, struct buf *out)
 {
-	pcre2_match_data *md = pcre2_match_data_create_from_pattern(re, NULL);
 	uint32_t ngroups = 0;
 	size_t pos = 0;
 	int n = 0, rc = 0, first = 1;
 
-	if (!md)
-		return -ENOMEM;
 	pcre2_pattern_info(re, PCRE2_INFO_CAPTURECOUNT, &ngroups);
 	while (pos <= len) {
 		int m = pcre2_match(re, (PCRE2_SPTR)in, len, pos, 0, md, NULL);
 		PCRE2_SIZE *ov, a, b;
 
-		if (first && m == PCRE2_ERROR_NOMATCH) {
-			pcre2_match_data_free(md);
+		if (first && m == PCRE2_ERROR_NOMATCH)
 			return 0;
-		}
 		first = 0;
 
 		if (m < 0) {
@@ -103,21 +103,24 @@ static int mask_one(pcre2_code *re, const char *in, size_t len,
 	}
 	if (!rc && pos < len)
 		rc = buf_add(out, in + pos, len - pos);
-	pcre2_match_data_free(md);
 	return rc ? rc : n;
 }
 
 int redact_text(const char *text, size_t len, struct buf *out)
 {
 	struct buf cur = BUF_INIT(out->max), next = BUF_INIT(out->max);
+	pcre2_match_data *md;
 	int total = 0, rc;
 
 	pthread_once(&once, compile_all);
 	if (compile_rc)
 		return compile_rc;
+	/* one block for all patterns: room for the most groups (ngroups_max) */
+	if (!(md = pcre2_match_data_create(ngroups_max + 1, NULL)))
+		return -ENOMEM;
 	rc = buf_add(&cur, text, len);
 	for (size_t i = 0; !rc && i < ARRAY_SIZE(codes); i++) {
-		int n = mask_one(codes[i], buf_str(&cur), cur.len, &next);
+		int n = mask_one(codes[i], md, buf_str(&cur), cur.len, &next);
 
 		if (n < 0) {
 			rc = n;
@@ -132,6 +135,7 @@ int redact_text(const char *text, size_t len, struct buf *out)
 	}
 	if (!rc)
 		rc = buf_add(out, buf_str(&cur), cur.len);
+	pcre2_match_data_free(md);
 	buf_release(&cur);
 	buf_release(&next);
 	return rc ? rc : total;
