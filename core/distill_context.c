@@ -149,7 +149,7 @@ static double window_specific(const struct dtext *t, const struct cand *c)
 /* The project root, or its last component, is never a detail. */
 static int project_root(const struct dtext *t, const struct dword *w)
 {
-	size_t n = t->cwd ? strlen(t->cwd) : 0;
+	size_t n = t->cwd_n;
 	const char *base;
 
 	if (!n)
@@ -246,8 +246,10 @@ static int candidate(const struct dtext *t, size_t i, struct cand *c)
 
 int distill_has_word(const char *s, const char *w, size_t n)
 {
+	int c0 = tolower((unsigned char)*w);
+
 	for (const char *p = s; n && *p; p++) {
-		if (strncasecmp(p, w, n))
+		if (tolower((unsigned char)*p) != c0 || strncasecmp(p, w, n))
 			continue;
 		if ((p == s || !isalnum((unsigned char)p[-1])) &&
 		    !isalnum((unsigned char)p[n]))

@@ -57,6 +57,7 @@ struct dtext {
 	struct words_count tf;  /* lower-cased word counts, tools excluded */
 	size_t limit;           /* words are read while nw < limit */
 	const char *cwd;        /* the project root, never a detail, or NULL */
+	size_t cwd_n;           /* strlen(cwd), 0 without one */
 };
 
 /* Cuts the plies of in into words and sentences and scores them. */

@@ -433,6 +433,7 @@ void distill_text_build(const struct distill_input *in, struct dtext *t)
 
 	memset(t, 0, sizeof(*t));
 	t->cwd = c->cwd;        /* before the words: is_root reads it */
+	t->cwd_n = c->cwd ? strlen(c->cwd) : 0;
 	for (size_t i = in->ply_start; i <= in->ply_end && i < c->nmsg; i++) {
 		const struct tx_msg *m = &c->msg[i];
 
