@@ -88,9 +88,9 @@ static inline unsigned char lc(unsigned char c)
 static inline int eq_ci(const char *a, const char *b, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
-		unsigned char ca = lc((unsigned char)a[i]);
+		unsigned char ca = (unsigned char)a[i], cb = (unsigned char)b[i];
 
-		if (ca != lc((unsigned char)b[i]))
+		if (ca != cb && lc(ca) != lc(cb))
 			return 0;
 		if (!ca)
 			return 1;
@@ -98,12 +98,14 @@ static inline int eq_ci(const char *a, const char *b, size_t n)
 	return 1;
 }
 
+/* Hashes fold case by setting bit 5: letters that differ in case only
+ * hash alike (other bytes may collide, which eq_ci settles). */
 static size_t whash(const char *w, size_t n)
 {
 	size_t h = 2166136261u;
 
 	for (size_t i = 0; i < n; i++)
-		h = (h ^ lc((unsigned char)w[i])) * 16777619u;
+		h = (h ^ ((unsigned char)w[i] | 0x20)) * 16777619u;
 	return h & (WORD_SLOTS - 1);
 }
 
@@ -236,7 +238,7 @@ static size_t hash_ci(const char *w, size_t n)
 	size_t h = 1469598103934665603ull;
 
 	for (size_t i = 0; i < n; i++)
-		h = (h ^ lc((unsigned char)w[i])) * 1099511628211ull;
+		h = (h ^ ((unsigned char)w[i] | 0x20)) * 1099511628211ull;
 	return h;
 }
 
