@@ -53,9 +53,24 @@ static int looks_binary(const char *d, size_t len)
 				      (1u << '\f') | (1u << '\r') |
 				      (1u << 0x1b));
 
+	const uint64_t ones = 0x0101010101010101ull, high = ones << 7;
+	size_t i = 0;
+
 	if (memchr(d, 0, n))
 		return 1;
-	for (size_t i = 0; i < n; i++) {
+	for (; i + 8 <= n; i += 8) {    /* 8 bytes at once: any below 0x20? */
+		uint64_t v;
+
+		memcpy(&v, d + i, 8);
+		if (!((v - ones * 0x20) & ~v & high))
+			continue;
+		for (size_t k = i; k < i + 8; k++) {
+			unsigned char c = (unsigned char)d[k];
+
+			ctl += c < 0x20 && (odd >> c & 1);
+		}
+	}
+	for (; i < n; i++) {
 		unsigned char c = (unsigned char)d[i];
 
 		ctl += c < 0x20 && (odd >> c & 1);
