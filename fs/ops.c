@@ -7,6 +7,8 @@
 #include "common.h"
 #include "daemon.h"
 #include "content.h"
+#include "redact.h"
+#include "tx.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -227,6 +229,27 @@ static void fh_free(struct fh *h)
 	free(h);
 }
 
+/* --redact: a queued or failed transcript read back is served masked, from
+ * a copy taken at open (inbox files are capped at the transcript limit). */
+static int read_inbox_redacted(struct fsd *d, struct fh *h)
+{
+	struct buf raw = BUF_INIT(TX_MAX_FILE);
+	char tmp[65536];
+	int n, rc = 0;
+
+	while (!rc && (n = fs_inbox_read(d->inbox, h->ih, tmp, sizeof(tmp),
+					 (off_t)raw.len)) > 0)
+		rc = buf_add(&raw, tmp, (size_t)n);
+	if (!rc && n < 0)
+		rc = n;
+	if (!rc)
+		rc = redact_text(buf_str(&raw), raw.len, &h->data) < 0 ? -EIO : 0;
+	buf_release(&raw);
+	fs_inbox_release(d->inbox, h->ih);
+	h->inbox = 0;
+	return rc;
+}
+
 static int open_inbox(struct fsd *d, const char *rel, struct fuse_file_info *fi,
 		      int create)
 {
@@ -240,7 +263,12 @@ static int open_inbox(struct fsd *d, const char *rel, struct fuse_file_info *fi,
 	h->inbox = 1;
 	fi->fh = (uint64_t)(uintptr_t)h;
 	fi->direct_io = 1;      /* its bytes change under the same name */
-	return 0;
+	if (d->o->redact && (fi->flags & O_ACCMODE) == O_RDONLY) {
+		rc = read_inbox_redacted(d, h);
+		if (rc)
+			fh_free(h);
+	}
+	return rc;
 }
 
 static int op_open(const char *path, struct fuse_file_info *fi)
@@ -272,6 +300,11 @@ static int op_open(const char *path, struct fuse_file_info *fi)
 	fi->keep_cache = h->node.stable;
 	fi->direct_io = !h->node.stable;
 	fi->noflush = 1;        /* nothing to do at close */
+	/* a generated file may have changed since the kernel cached its
+	 * size (attributes live for d->timeout): drop them, so that fstat on
+	 * this open asks again and gets the size of this open's bytes */
+	if (!h->node.stable && d->fuse)
+		fuse_invalidate_path(d->fuse, path);
 	return 0;
 }
 
