@@ -22,7 +22,8 @@
 static const char usage_text[] =
 	"QUERIES.jsonl [--mode all|M] [--json] [--db FILE]\n"
 	"       [--fusion weighted|rrf] [--weights V,D,VEC,VECV] [--dedup]"
-	" [--depth N]\n       [--smooth A]";
+	" [--depth N]\n       [--smooth A] [--bm25 K1,B] [--global-idf]"
+	" [--dates W]";
 
 static int parse_weights(const char *s, struct idx_opts *o)
 {

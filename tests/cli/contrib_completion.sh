@@ -37,7 +37,7 @@ check_eq "fusions" "$(comp recallfs eval q --fusion '')" "rrf weighted "
 # every long option a command's --help names is offered
 for c in mount umount ingest query show stats export eval redistill forget; do
 	offered=" $(comp recallfs "$c" --) "
-	for o in $("$R" "$c" --help 2>&1 | grep -oE -- '--[a-z][a-z-]*' | sort -u); do
+	for o in $("$R" "$c" --help 2>&1 | grep -oE -- '--[a-z][a-z0-9-]*' | sort -u); do
 		check_contains "$c offers $o" "$offered" " $o "
 	done
 done

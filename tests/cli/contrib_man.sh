@@ -37,7 +37,7 @@ declare -A spec=(
 	[redistill]="--project --distiller" [forget]="")
 for c in "${!spec[@]}"; do
 	help=$("$R" "$c" --help 2>&1)
-	opts=$( { echo "${spec[$c]} --db"; grep -oE -- '--[a-z][a-z-]*' <<<"$help"; } |
+	opts=$( { echo "${spec[$c]} --db"; grep -oE -- '--[a-z][a-z0-9-]*' <<<"$help"; } |
 		tr ' ' '\n' | grep -v '^$' | sort -u)
 	# the command's own subsection, up to the next one
 	sub=$(awk -v c="recallfs $c" 'index($0, "   " c) == 1 { on = 1; next }
