@@ -59,7 +59,17 @@ unsigned idx_mode_signals(int mode)
  * verbatim BM25 and add little to it; they keep a small weight so a
  * semantic embedder (RECALLFS_EMBED_URL) has its say.  k1 1.2, b 0.75 are
  * the usual values (b .4 measured .549 vs .535 on LoCoMo's short,
- * even-length turns, but coding exchanges vary a lot in length). */
+ * even-length turns, but coding exchanges vary a lot in length).
+ * Tried and left out (same data, default .603; verbatim .576):
+ *   RM3 pseudo-relevance feedback on both BM25 signals (10 exchanges,
+ *   10 words, query weight .5, the Anserini defaults)   hybrid .567,
+ *   verbatim .542; 3 exchanges, weight .3                hybrid .591;
+ *   its list fused with the first pass at .3 or .5       hybrid .595, .593
+ *   neighbouring query words as phrases, weight .5 / 1   hybrid .602, .596
+ *   distilled weight .4 / .6 (vectors .2)                hybrid .601, .598
+ *   neighbours .15 / .35 / .5                            .596 .592 .580
+ *   BM25 k1 .9, b .4 (Anserini's)  every mode ~+.011: verbatim .590,
+ *   hybrid .614 -- the margin does not grow, and see above on b. */
 void idx_opts_default(struct idx_opts *o)
 {
 	memset(o, 0, sizeof(*o));
