@@ -60,15 +60,16 @@ if [ -f "$data" ] && command -v python3 >/dev/null; then
 	out=$("$R" eval "$TMP/locomo/queries.jsonl" --json)
 	echo "locomo: $out"
 	# Targets: the plain BM25 floor is about .53; the default mode must
-	# beat it clearly and not lose to verbatim; distilled keeps 90%.
-	check "locomo: default > .56 and >= verbatim, distilled >= 90%" python3 -c '
+	# beat it and verbatim clearly (measured .603 vs .576); distilled
+	# keeps 90%.
+	check "locomo: default > .56 and >= verbatim + .02, distilled >= 90%" python3 -c '
 import json, sys
 o = json.loads(sys.argv[1])
 m = o["modes"]
 v, d, best = m["verbatim"]["mrr"], m["distilled"]["mrr"], m[o["default"]]["mrr"]
 assert o["queries"] >= 700, o["queries"]
 assert v >= 0.50, v
-assert best >= 0.56 and best >= v, (best, v)
+assert best >= 0.56 and best >= v + 0.02, (best, v)
 assert d >= 0.9 * v, (d, v)
 ' "$out"
 else
