@@ -15,13 +15,14 @@
 #include "store_view.h"
 
 #include <errno.h>
+#include <malloc.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #define NX 64                   /* exchanges rendered */
 #define XBATCH 16               /* read together on a miss */
-#define XCACHE_MAX (64u << 20)  /* bytes of rendered exchanges */
+#define XCACHE_MAX (16u << 20)  /* bytes of rendered exchanges */
 #define NG 32
 #define NF 8
 
@@ -208,7 +209,7 @@ static int xload_batch(struct fs_view *v, struct fs_pidx *p, uint32_t xi,
 	while (end < p->x.n && end - xi < XBATCH &&
 	       !xfind(v, p->x.v[end].id))
 		end++;
-	rc = store_view_exchange_range(v->st, p->x.v[xi].project_id,
+	rc = store_view_exchange_range(v->st, p->pid,
 				       p->x.v[xi].id, p->x.v[end - 1].id,
 				       &xs, &n);
 	*out = NULL;
@@ -384,6 +385,9 @@ int fs_cache_pidx(struct fs_view *v, int64_t pid, struct fs_pidx **p)
 		fs_pidx_release(&s->p);
 		s->valid = 0;
 		rc = fs_pidx_build(v->st, pid, &s->p);
+		/* the rows it was built from (tens of MB at 100k exchanges)
+		 * go back to the system, not just to malloc */
+		malloc_trim(0);
 		if (rc) {
 			fs_pidx_release(&s->p);
 			return rc;

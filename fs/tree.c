@@ -274,7 +274,7 @@ int fs_tree_link(const struct fs_tree *t, uint32_t di, uint32_t xi)
 static int cmp_row_id(const void *key, const void *row)
 {
 	int64_t k = *(const int64_t *)key;
-	int64_t id = ((const struct store_xrow *)row)->id;
+	int64_t id = ((const struct fs_xent *)row)->id;
 
 	return k < id ? -1 : k > id;
 }
@@ -282,7 +282,7 @@ static int cmp_row_id(const void *key, const void *row)
 /* Index of exchange id in p->x, or -1. */
 static long xindex(const struct fs_pidx *p, int64_t id)
 {
-	const struct store_xrow *r = p->x.n ? bsearch(&id, p->x.v, p->x.n,
+	const struct fs_xent *r = p->x.n ? bsearch(&id, p->x.v, p->x.n,
 						     sizeof(*p->x.v),
 						     cmp_row_id) : NULL;
 
@@ -330,9 +330,29 @@ static int tree_from(struct store *st, int64_t pid, const struct fs_pidx *p,
 	return rc;
 }
 
+/* The project's exchanges, kept small (a store_xrow has a dozen
+ * fields). */
+static int read_exchanges(struct store *st, int64_t pid, struct fs_pidx *p)
+{
+	struct store_xrows r = STORE_XROWS_INIT;
+	int rc = store_view_exchanges(st, pid, &r);
+
+	p->x.v = xcalloc(r.n ? r.n : 1, sizeof(*p->x.v));
+	for (size_t i = 0; !rc && i < r.n; i++) {
+		struct fs_xent *e = &p->x.v[p->x.n++];
+
+		e->id = r.v[i].id;
+		e->mtime = r.v[i].t_end ? r.v[i].t_end : r.v[i].t_start;
+		e->slug = r.v[i].slug;
+		r.v[i].slug = NULL;     /* moved */
+	}
+	store_xrows_release(&r);
+	return rc;
+}
+
 int fs_pidx_build(struct store *st, int64_t pid, struct fs_pidx *p)
 {
-	int rc = store_view_exchanges(st, pid, &p->x);
+	int rc = read_exchanges(st, pid, p);
 
 	if (!rc)
 		rc = tree_from(st, pid, p, SRC_ROOMS, &p->rooms);
@@ -342,6 +362,7 @@ int fs_pidx_build(struct store *st, int64_t pid, struct fs_pidx *p)
 		rc = tree_from(st, pid, p, SRC_FILES, &p->files);
 	if (!rc)
 		rc = store_view_project_time(st, pid, &p->mtime);
+	p->pid = pid;
 	if (!rc) {
 		p->xsize = xmalloc((p->x.n ? p->x.n : 1) * FSX_N *
 				   sizeof(*p->xsize));
@@ -353,7 +374,9 @@ int fs_pidx_build(struct store *st, int64_t pid, struct fs_pidx *p)
 
 void fs_pidx_release(struct fs_pidx *p)
 {
-	store_xrows_release(&p->x);
+	for (size_t i = 0; i < p->x.n; i++)
+		free(p->x.v[i].slug);
+	free(p->x.v);
 	fs_tree_release(&p->rooms);
 	fs_tree_release(&p->convs);
 	fs_tree_release(&p->files);

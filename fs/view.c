@@ -68,14 +68,9 @@ static int split(const char *path, struct loc *l)
 	return 0;
 }
 
-static int64_t xtime(const struct store_xrow *r)
-{
-	return r->t_end ? r->t_end : r->t_start;
-}
-
 static int cmp_id(const void *key, const void *row)
 {
-	int64_t k = *(const int64_t *)key, id = ((const struct store_xrow *)row)->id;
+	int64_t k = *(const int64_t *)key, id = ((const struct fs_xent *)row)->id;
 
 	return k < id ? -1 : k > id;
 }
@@ -84,7 +79,7 @@ static int cmp_id(const void *key, const void *row)
 static int find_exchange(const struct fs_pidx *p, const char *name,
 			 uint32_t *xi)
 {
-	const struct store_xrow *r = NULL;
+	const struct fs_xent *r = NULL;
 	char *end;
 	long long id;
 
@@ -106,7 +101,7 @@ static void set_exchange(struct loc *l, uint32_t xi)
 {
 	l->xi = xi;
 	l->xid = l->p->x.v[xi].id;
-	l->mtime = xtime(&l->p->x.v[xi]);
+	l->mtime = l->p->x.v[xi].mtime;
 }
 
 /* The directory kinds of the three trees, by depth. */
@@ -259,7 +254,7 @@ static int resolve(struct fs_view *v, const char *path, struct loc *l)
 static size_t link_target(const struct fs_pidx *p, uint32_t xi,
 			  size_t depth, struct buf *b)
 {
-	const struct store_xrow *r = &p->x.v[xi];
+	const struct fs_xent *r = &p->x.v[xi];
 	char id[32];
 	int n = snprintf(id, sizeof(id), "%06lld", (long long)r->id);
 
@@ -352,7 +347,7 @@ int fs_view_read(struct fs_view *v, const char *path, struct buf *out,
 int fs_view_xfile(struct fs_view *v, int64_t pid, int64_t xid, int xfile,
 		  size_t off, char *buf, size_t size, size_t *got)
 {
-	const struct store_xrow *r = NULL;
+	const struct fs_xent *r = NULL;
 	const struct buf *b;
 	struct fs_pidx *p = NULL;
 	int64_t mtime;
@@ -496,7 +491,7 @@ static int list_xdir(struct lister *ls)
 
 static const char *xname(struct lister *ls, uint32_t xi)
 {
-	const struct store_xrow *r = &ls->l->p->x.v[xi];
+	const struct fs_xent *r = &ls->l->p->x.v[xi];
 
 	buf_reset(&ls->name);
 	store_exchange_name(r->id, r->slug, &ls->name);
@@ -517,7 +512,7 @@ static int list_exchanges(struct lister *ls)
 	n.attr = 1;
 	ls->at = ls->skip;
 	for (size_t i = ls->skip; !rc && i < p->x.n; i++) {
-		n.mtime = xtime(&p->x.v[i]);
+		n.mtime = p->x.v[i].mtime;
 		n.xid = p->x.v[i].id;
 		rc = emit(ls, xname(ls, (uint32_t)i), &n);
 	}
@@ -563,7 +558,7 @@ static int list_tree(struct lister *ls)
 		if (d->nsub && !fs_tree_sub(t, ls->l->di, name, &sub))
 			continue;
 		n.size = link_target(ls->l->p, xi, ls->l->depth, NULL);
-		n.mtime = xtime(&ls->l->p->x.v[xi]);
+		n.mtime = ls->l->p->x.v[xi].mtime;
 		n.xid = ls->l->p->x.v[xi].id;
 		rc = emit(ls, name, &n);
 	}

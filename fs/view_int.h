@@ -73,8 +73,20 @@ int fs_tree_link(const struct fs_tree *t, uint32_t di, uint32_t xi);
 /* Everything the tree shows of one project, read in four queries and kept
  * for a generation, so that lookups and listings under projects/P cost no
  * query at all. */
+/* An exchange as the tree names it. */
+struct fs_xent {
+	int64_t id;
+	int64_t mtime;              /* t_end, else t_start */
+	char *slug;
+};
+struct fs_xents {
+	struct fs_xent *v;
+	size_t n;
+};
+
 struct fs_pidx {
-	struct store_xrows x;       /* exchanges, by id */
+	int64_t pid;
+	struct fs_xents x;          /* exchanges, by id */
 	struct fs_tree rooms;       /* rooms/TYPE/KEY/ */
 	struct fs_tree convs;       /* conversations/C/ */
 	struct fs_tree files;       /* files/... */
