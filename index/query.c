@@ -378,6 +378,7 @@ int idx_query_parse(const char *s, unsigned flags, struct idx_query *q,
 		    struct buf *err)
 {
 	struct parse p = { q, err, STRV_INIT, BUF_INIT(IDX_QUERY_MAX * 2) };
+	size_t err0 = err->len;
 	int rc;
 
 	memset(q, 0, sizeof(*q));
@@ -404,6 +405,9 @@ int idx_query_parse(const char *s, unsigned flags, struct idx_query *q,
 	}
 	q->text = buf_detach(&p.text);
 	strv_clear(&p.stops);
+	for (size_t i = err0; i < err->len; i++)  /* a quoted value with a */
+		if ((unsigned char)err->p[i] < 0x20)  /* newline: still one line */
+			err->p[i] = ' ';
 	return rc;
 }
 
