@@ -85,6 +85,9 @@ $(B)/tests/%: tests/unit/%.c tests/unit/t.h $(B)/librecallfs.a
 	$(CC) $(ALL_CFLAGS) -Itests/unit -o $@ $< $(B)/librecallfs.a \
 		$(ALL_LDFLAGS) $(LIBS)
 
+# test_hostile compiles the fuzz targets in (it replays their findings)
+$(B)/tests/test_hostile: $(wildcard tests/fuzz/*.c tests/fuzz/*.h)
+
 $(B)/tests/%: tests/helpers/%.c $(B)/librecallfs.a
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -o $@ $< $(B)/librecallfs.a $(ALL_LDFLAGS) $(LIBS)
