@@ -46,16 +46,21 @@ int ingest_distill(const struct distill_input *in, struct distill *d)
 	const struct tx_conv *c = in->conv;
 	struct distill_input red = *in;
 	struct tx_conv copy;
+	size_t n, i;
 	char *v;
 	int rc;
 
 	if (!c || in->ply_start > in->ply_end || in->ply_end >= c->nmsg)
 		return distill_heuristic(in, d);
+	/* the distiller reads only the exchange's plies: copy just those (a
+	 * copy of the whole conversation per exchange would be quadratic) */
+	n = in->ply_end - in->ply_start + 1;
 	copy = *c;
-	copy.msg = xcalloc(c->nmsg, sizeof(*copy.msg));
-	memcpy(copy.msg, c->msg, c->nmsg * sizeof(*copy.msg));
-	for (size_t i = in->ply_start; i <= in->ply_end; i++) {
-		char *t = masked(c->msg[i].text), *tl = masked(c->msg[i].tools);
+	copy.msg = xcalloc(n, sizeof(*copy.msg));
+	copy.nmsg = copy.cap = n;
+	memcpy(copy.msg, c->msg + in->ply_start, n * sizeof(*copy.msg));
+	for (i = 0; i < n; i++) {
+		char *t = masked(copy.msg[i].text), *tl = masked(copy.msg[i].tools);
 
 		if (t)
 			copy.msg[i].text = t;
@@ -64,13 +69,15 @@ int ingest_distill(const struct distill_input *in, struct distill *d)
 	}
 	v = masked(in->verbatim);
 	red.conv = &copy;
+	red.ply_start = 0;
+	red.ply_end = n - 1;
 	if (v)
 		red.verbatim = v;
 	rc = distill_heuristic(&red, d);
-	for (size_t i = in->ply_start; i <= in->ply_end; i++) {
-		if (copy.msg[i].text != c->msg[i].text)
+	for (i = 0; i < n; i++) {
+		if (copy.msg[i].text != c->msg[in->ply_start + i].text)
 			free(copy.msg[i].text);
-		if (copy.msg[i].tools != c->msg[i].tools)
+		if (copy.msg[i].tools != c->msg[in->ply_start + i].tools)
 			free(copy.msg[i].tools);
 	}
 	free(copy.msg);
