@@ -4,15 +4,5 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	char *d = fuzz_bytes(data, size);
-	struct tx_set set = TX_SET_INIT;
-	struct buf err = BUF_INIT(BUF_MAX_SMALL);
-	int rc = tx_read("fuzz/session.jsonl", d, size, TX_CLAUDE,
-			 &set, &err);
-
-	fuzz_check_set(rc, &set, &err, 1);
-	tx_set_release(&set);
-	buf_release(&err);
-	free(d);
-	return 0;
+	return fuzz_reader(data, size, TX_CLAUDE);
 }

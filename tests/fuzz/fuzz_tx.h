@@ -35,4 +35,21 @@ static inline void fuzz_check_set(int rc, const struct tx_set *set,
 		FUZZ_ASSERT(fuzz_one_line(buf_str(err), err->len));
 }
 
+/* One input through tx_read with the format forced, then the checks above:
+ * the body of every reader target. */
+static inline int fuzz_reader(const uint8_t *data, size_t size,
+			      enum tx_format format)
+{
+	char *d = fuzz_bytes(data, size);
+	struct tx_set set = TX_SET_INIT;
+	struct buf err = BUF_INIT(BUF_MAX_SMALL);
+	int rc = tx_read("fuzz/session.jsonl", d, size, format, &set, &err);
+
+	fuzz_check_set(rc, &set, &err, 1);
+	tx_set_release(&set);
+	buf_release(&err);
+	free(d);
+	return 0;
+}
+
 #endif
