@@ -1,7 +1,9 @@
 #!/bin/bash
 # run.sh: runs every unit test binary ($B/tests/test_*) and every shell test
 # (tests/mount/*.sh, tests/cli/*.sh), then prints the grand total as the
-# last line, "N passed, N failed".  ONLY=unit|cli|mount limits the run.
+# last line, "N passed, N failed, N skipped" (a test that cannot run says
+# "SKIP name: reason" and is counted as skipped).  ONLY=unit|cli|mount
+# limits the run.
 set -u
 B=${B:-build}
 export RECALLFS_BIN=${RECALLFS_BIN:-$PWD/$B/recallfs}
@@ -9,11 +11,11 @@ export RECALLFS_TEST_BUILD=$PWD/$B
 tmp=$(mktemp -d /tmp/recallfs-test.XXXXXX)
 export RECALLFS_TEST_TMP=$tmp
 trap 'rm -rf "$tmp"' EXIT
-passed=0 failed=0 broken=""
+passed=0 failed=0 skipped=0 broken=""
 
 run_one() {
 	local name=$1; shift
-	local out="$tmp/out.$$" rc line p f
+	local out="$tmp/out.$$" rc line p f k
 	"$@" >"$out" 2>&1
 	rc=$?
 	line=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$out" | tail -n 1)
@@ -24,12 +26,15 @@ run_one() {
 		return
 	fi
 	p=${line%% passed*}; f=${line#*passed, }; f=${f%% failed*}
+	k=0
+	case $line in *skipped*) k=${line#*failed, }; k=${k%% skipped*} ;; esac
+	grep '^SKIP ' "$out"
 	if [ "$f" != 0 ] || [ "$rc" != 0 ]; then
 		cat "$out"
 		[ "$f" = 0 ] && f=1
 		broken="$broken $name"
 	fi
-	passed=$((passed + p)); failed=$((failed + f))
+	passed=$((passed + p)); failed=$((failed + f)); skipped=$((skipped + k))
 	printf '%-28s %s\n' "$name" "$line"
 }
 
@@ -47,5 +52,5 @@ for kind in cli mount; do
 	done
 done
 [ -n "$broken" ] && echo "failing:$broken"
-echo "$passed passed, $failed failed"
+echo "$passed passed, $failed failed, $skipped skipped"
 [ "$failed" = 0 ]

@@ -5,8 +5,7 @@
 . tests/lib.sh
 PAGE=contrib/recallfs.1
 if ! command -v man >/dev/null || ! command -v groff >/dev/null; then
-	echo "SKIP: man-db / groff-base not installed (contrib/setup-deps.sh all)"
-	finish; exit
+	skip_all "man-db / groff-base not installed (contrib/setup-deps.sh all)"
 fi
 warn=$(MANWIDTH=80 LC_ALL=C man --warnings -l "$PAGE" 2>&1 >/dev/null)
 check_eq "man --warnings is silent" "$warn" ""

@@ -7,8 +7,7 @@ HOOK=$PWD/contrib/hooks/claude-code-hook.sh
 FEED=$PWD/contrib/recallfs-feed
 GEN=$PWD/tests/fixtures/contrib/claude-session.sh
 if [ ! -c /dev/fuse ] || ! command -v fusermount3 >/dev/null; then
-	echo "SKIP: no /dev/fuse or fusermount3"
-	finish; exit
+	skip_all "no /dev/fuse or fusermount3"
 fi
 unset RECALLFS_INBOX
 export HOME=$TMP/home XDG_STATE_HOME=$TMP/state RECALLFS_BIN=$R

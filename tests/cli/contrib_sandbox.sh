@@ -7,8 +7,7 @@
 SB=$PWD/contrib/sandbox/recallfs-sandbox
 GEN=$PWD/tests/fixtures/contrib/claude-session.sh
 if ! command -v bwrap >/dev/null || ! bwrap --ro-bind / / true 2>/dev/null; then
-	echo "SKIP: bwrap missing or not usable here"
-	finish; exit
+	skip_all "bwrap missing or not usable here"
 fi
 export RECALLFS_BIN=$R HOME=$TMP/home TMPDIR=$TMP/t
 mkdir -p "$HOME" "$TMPDIR"

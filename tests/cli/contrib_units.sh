@@ -21,6 +21,6 @@ if command -v systemd-analyze >/dev/null 2>&1; then
 		./recallfs.service ./recallfs-feed.service ./recallfs-feed.timer 2>&1)
 	check_eq "systemd-analyze verify is silent" "$out" ""
 else
-	echo "SKIP: systemd-analyze not installed"
+	skip "systemd-analyze verify" "systemd-analyze not installed (apt-get install systemd)"
 fi
 finish

@@ -26,9 +26,7 @@ cat > "$TMP/a.json" <<'JSON'
 JSON
 
 if ! command -v sqlite3 >/dev/null || [ ! -x "$SRV" ]; then
-	echo "skipped: needs sqlite3 and $SRV"
-	finish
-	exit
+	skip_all "needs sqlite3 and $SRV"
 fi
 
 # A server that answers 500: ingest keeps the exchanges, says why once.

@@ -73,6 +73,6 @@ assert best >= 0.56 and best >= v + 0.02, (best, v)
 assert d >= 0.9 * v, (d, v)
 ' "$out"
 else
-	echo "skip: LoCoMo measurement ($data or python3 not available)"
+	skip "LoCoMo measurement" "$data or python3 not available"
 fi
 finish

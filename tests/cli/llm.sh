@@ -149,6 +149,6 @@ if command -v openssl > /dev/null; then
 	check_eq "exchanges kept and marked" "$(q "SELECT count(*) FROM exchanges WHERE state=2")" 3
 	[ -n "$tls_pid" ] && { kill "$tls_pid" 2> /dev/null; wait "$tls_pid" 2> /dev/null; }
 else
-	echo "llm.sh: openssl not installed, TLS check skipped"
+	skip "llm TLS check" "openssl not installed"
 fi
 finish

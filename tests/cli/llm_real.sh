@@ -8,9 +8,7 @@
 . "$(dirname "$0")/../lib.sh"
 
 if [ -z "${RECALLFS_TEST_LLM_URL:-}" ]; then
-	echo "llm_real: skipped: set RECALLFS_TEST_LLM_URL to a running llama-server (e.g. http://127.0.0.1:8080/v1)"
-	finish
-	exit 0
+	skip_all "set RECALLFS_TEST_LLM_URL to a running llama-server (e.g. http://127.0.0.1:8080/v1)"
 fi
 export RECALLFS_LLM_URL=$RECALLFS_TEST_LLM_URL
 export RECALLFS_LLM_MODEL=${RECALLFS_TEST_LLM_MODEL:-}

@@ -85,7 +85,7 @@ if command -v setpriv >/dev/null && id nobody >/dev/null 2>&1; then
 	rmdir "$AO/m" "$AO"
 	mnt "$M"
 else
-	echo "SKIP other-user checks: setpriv or user nobody missing"
+	skip "other-user checks" "setpriv or user nobody missing"
 fi
 unmnt "$M"
 
@@ -103,6 +103,6 @@ if command -v bwrap >/dev/null && bwrap --ro-bind / / true 2>/dev/null; then
 	check_eq "sandbox changed nothing" "$(ls "$M/projects/notes/exchanges" | wc -l)" 2
 	unmnt "$M"
 else
-	echo "SKIP bwrap checks: bubblewrap missing or unusable here"
+	skip "bwrap checks" "bubblewrap missing or unusable here (apt-get install bubblewrap)"
 fi
 mfinish

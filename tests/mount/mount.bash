@@ -17,11 +17,7 @@ need_fuse() {
 	[ -c /dev/fuse ] || why="/dev/fuse is missing"
 	[ -z "$why" ] && ! [ -r /dev/fuse -a -w /dev/fuse ] && why="/dev/fuse is not usable by $(id -un)"
 	command -v fusermount3 >/dev/null || why="${why:-fusermount3 is not installed}"
-	if [ -n "$why" ]; then
-		echo "SKIP ${BASH_SOURCE[1]}: $why"
-		finish
-		exit 0
-	fi
+	[ -n "$why" ] && skip_all "$why"
 }
 
 cleanup_mounts() {

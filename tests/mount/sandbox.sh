@@ -6,12 +6,10 @@
 SB=$PWD/contrib/sandbox/recallfs-sandbox
 GEN=$PWD/tests/fixtures/contrib/claude-session.sh
 if [ ! -c /dev/fuse ] || ! command -v fusermount3 >/dev/null; then
-	echo "SKIP: no /dev/fuse or fusermount3"
-	finish; exit
+	skip_all "no /dev/fuse or fusermount3"
 fi
 if ! command -v bwrap >/dev/null || ! bwrap --ro-bind / / true 2>/dev/null; then
-	echo "SKIP: bwrap missing or not usable here"
-	finish; exit
+	skip_all "bwrap missing or not usable here (apt-get install bubblewrap)"
 fi
 export RECALLFS_BIN=$R HOME=$TMP/home TMPDIR=$TMP/t
 export RECALLFS_SANDBOX_LOG=$TMP/daemon.log

@@ -1,6 +1,8 @@
 /* t.h: the unit-test harness.  A test file defines static void functions
  * and lists them in T_MAIN; each check counts as passed or failed, and the
- * binary ends with the line "N passed, N failed" (exit 1 on any failure).
+ * binary ends with the line "N passed, N failed, N skipped" (exit 1 on any
+ * failure).  A check that cannot run here calls T_SKIP(name, reason): one
+ * line "SKIP name: reason", counted.
  *
  *   static void test_buf(void) { T_CHECK(x == 1); T_STREQ(s, "a"); }
  *   T_MAIN(test_buf, test_other)
@@ -12,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int t_passed, t_failed;
+static int t_passed, t_failed, t_skipped;
 static const char *t_current;
 
 #define T_CHECK(cond) do { \
@@ -44,6 +46,10 @@ static const char *t_current;
 			__LINE__, t_current, t_n_, #hay); } \
 } while (0)
 
+#define T_SKIP(name, reason) do { \
+	t_skipped++; printf("SKIP %s: %s\n", (name), (reason)); \
+} while (0)
+
 typedef void (*t_fn)(void);
 
 static inline int t_run(const char *file, const char *names, t_fn *fns,
@@ -64,7 +70,8 @@ static inline int t_run(const char *file, const char *names, t_fn *fns,
 		t_current = buf;
 		fns[i]();
 	}
-	printf("%d passed, %d failed\n", t_passed, t_failed);
+	printf("%d passed, %d failed, %d skipped\n", t_passed, t_failed,
+	       t_skipped);
 	return t_failed ? 1 : 0;
 }
 
