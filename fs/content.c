@@ -264,14 +264,8 @@ int fs_content_status(struct store *st, const char *only_project,
 	return rc;
 }
 
-int fs_content_query(struct store *st, const char *name,
-		     const char *scope_project, struct buf *out)
+int fs_content_query(struct store *st, const char *terms,
+		     const char *scope_project, int json, struct buf *out)
 {
-	size_t n = strlen(name);
-	int json = n > 5 && !strcmp(name + n - 5, ".json");
-	char *terms = xstrndup(name, json ? n - 5 : n);
-	int rc = fs_render_query(st, terms, scope_project, json, out);
-
-	free(terms);
-	return rc;
+	return fs_render_query(st, terms, scope_project, json, out);
 }

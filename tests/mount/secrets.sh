@@ -74,6 +74,7 @@ unmnt "$M"
 mnt "$M" --read-only --project vault --redact
 check_eq "sandbox: grep -r finds no secret" "$(secrets_in "$M" 2>/dev/null)" ""
 check_eq "sandbox: only vault" "$(ls "$M/projects" | tr '\n' ' ')" "vault "
-check_fail "sandbox: no inbox" test -e "$M/inbox"
+check_fail "sandbox: no inbox listed" grep -qx inbox <<<"$(ls "$M")"
+check_fail "sandbox: nothing can be written into inbox/" cp "$TMP/secrets.jsonl" "$M/inbox/" 2>/dev/null
 unmnt "$M"
 mfinish
