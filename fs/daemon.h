@@ -37,6 +37,7 @@ struct fsd_gens;
 struct fsd_notes;
 struct fsd_forgets;
 struct fsd_ibx;
+struct fsd_sub;
 
 /* FUSE requests counted for `status` (per session). */
 enum fsd_op {
@@ -59,7 +60,8 @@ struct fsd {
 	struct fs_view v;
 	struct fs_inbox *inbox;     /* NULL when read-only */
 	struct fuse_session *se;    /* the tree */
-	struct fuse_session *ise;   /* inbox/ (NULL when read-only) */
+	struct fuse_session *ise;   /* inbox/, while it is mounted (atomic;
+				       submount.c) */
 	int zero_open;              /* the kernel opens files and dirs alone */
 	uid_t uid;
 	gid_t gid;
@@ -70,6 +72,7 @@ struct fsd {
 	struct fsd_notes *notes;
 	struct fsd_forgets *forgets;
 	struct fsd_ibx *ibx;
+	struct fsd_sub *sub;
 	uint64_t status_ver;        /* bumped when status may change */
 	pthread_mutex_t pmu;        /* projects: the inbox asks for them */
 	struct strv projects;       /* from its own threads */
@@ -84,10 +87,32 @@ void fsd_count(struct fsd *d, int inbox, enum fsd_op op);
 /* The attributes of a node of the tree. */
 void fsd_node_stat(struct fsd *d, const struct fs_node *n, struct stat *st);
 
+/* ---- mount.c ---- */
+/* A session of the tree (inbox 0) or of inbox/ (1), not mounted. */
+struct fuse_session *fsd_new_session(struct fsd *d, int inbox);
+
+/* ---- submount.c ---- */
+int fsd_sub_init(struct fsd *d);
+void fsd_sub_release(struct fsd *d);
+/* Someone (pid) reached inbox/: the inbox session is mounted before the
+ * answer, unless pid is the daemon's own (or the mount is read-only). */
+void fsd_sub_want(struct fsd *d, pid_t pid);
+/* A request of the inbox session; open_delta +1 for a handle opened,
+ * -1 for one released. */
+void fsd_sub_touch(struct fsd *d, int open_delta);
+/* Notifier: unmounts the inbox session once idle; ms to the next check
+ * (-1: none needed). */
+int fsd_sub_tick(struct fsd *d);
+/* At the end: the inbox session goes (lazily). */
+void fsd_sub_stop(struct fsd *d);
+void fsd_sub_status(struct fsd *d, struct buf *out);
+
 /* ---- ll_inbox.c ---- */
 extern const struct fuse_lowlevel_ops fsd_inbox_ops;
 int fsd_ibx_init(struct fsd *d);
 void fsd_ibx_release(struct fsd *d);
+/* A new inbox session: the old one's inode numbers are forgotten. */
+void fsd_ibx_reset(struct fsd *d);
 /* The inbox name rel changed meaning (queued, consumed, failed, removed):
  * its inode number is retired and the kernel told to drop what it holds. */
 void fsd_ibx_changed(struct fsd *d, const char *rel);

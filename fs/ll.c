@@ -149,9 +149,11 @@ static void ll_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 	int rc;
 
 	if (parent == FSI_ROOT && !strcmp(name, "inbox") && d->v.live) {
+		/* asked at every path walk: the inbox session is mounted on
+		 * it before the walk goes on (submount.c) */
+		fsd_sub_want(d, fuse_req_ctx(req)->pid);
 		memset(&e, 0, sizeof(e));
 		e.ino = FSI_INBOX;
-		e.attr_timeout = e.entry_timeout = d->timeout;
 		inbox_stat(d, &e.attr);
 		fuse_reply_entry(req, &e);
 		return;
@@ -535,13 +537,19 @@ static void ll_rmdir(fuse_req_t req, fuse_ino_t parent, const char *name)
 	fuse_reply_err(req, -rc);
 }
 
+/* What a write into parent answers: inbox/ without its session (a walk
+ * that got here while it was being unmounted) says try again. */
+static int deny_in(struct fsd *d, fuse_ino_t parent)
+{
+	return parent == FSI_INBOX && !d->o->readonly ? EAGAIN : deny(d);
+}
+
 static void ll_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name,
 		     mode_t mode)
 {
-	(void)parent;
 	(void)name;
 	(void)mode;
-	fuse_reply_err(req, deny(DC(req, OP_MKDIR)));
+	fuse_reply_err(req, deny_in(DC(req, OP_MKDIR), parent));
 }
 
 static void ll_mknod(fuse_req_t req, fuse_ino_t parent, const char *name,
@@ -557,11 +565,10 @@ static void ll_mknod(fuse_req_t req, fuse_ino_t parent, const char *name,
 static void ll_create(fuse_req_t req, fuse_ino_t parent, const char *name,
 		      mode_t mode, struct fuse_file_info *fi)
 {
-	(void)parent;
 	(void)name;
 	(void)mode;
 	(void)fi;
-	fuse_reply_err(req, deny(DC(req, OP_CREATE)));
+	fuse_reply_err(req, deny_in(DC(req, OP_CREATE), parent));
 }
 
 static void ll_symlink(fuse_req_t req, const char *link, fuse_ino_t parent,

@@ -51,6 +51,7 @@ static struct fsd *D(fuse_req_t req, enum fsd_op op)
 	struct fsd *d = fuse_req_userdata(req);
 
 	fsd_count(d, 1, op);
+	fsd_sub_touch(d, 0);
 	return d;
 }
 
@@ -71,12 +72,8 @@ int fsd_ibx_init(struct fsd *d)
 	return 0;
 }
 
-void fsd_ibx_release(struct fsd *d)
+static void clear(struct fsd_ibx *t)
 {
-	struct fsd_ibx *t = d->ibx;
-
-	if (!t)
-		return;
 	for (size_t i = 0; i < NBUCKET; i++)
 		while (t->by_ino[i]) {
 			struct ient *e = t->by_ino[i];
@@ -85,6 +82,23 @@ void fsd_ibx_release(struct fsd *d)
 			free(e->rel);
 			free(e);
 		}
+	memset(t->by_rel, 0, sizeof(t->by_rel));
+}
+
+void fsd_ibx_reset(struct fsd *d)
+{
+	pthread_mutex_lock(&d->ibx->mu);
+	clear(d->ibx);
+	pthread_mutex_unlock(&d->ibx->mu);
+}
+
+void fsd_ibx_release(struct fsd *d)
+{
+	struct fsd_ibx *t = d->ibx;
+
+	if (!t)
+		return;
+	clear(t);
 	pthread_mutex_destroy(&t->mu);
 	free(t);
 	d->ibx = NULL;
@@ -419,8 +433,8 @@ static void ib_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	buf_release(&rel);
 	if (rc)
 		fuse_reply_err(req, -rc);
-	else
-		fuse_reply_open(req, fi);
+	else if (fuse_reply_open(req, fi) == 0)
+		fsd_sub_touch(d, 1);
 }
 
 static void ib_create(fuse_req_t req, fuse_ino_t parent, const char *name,
@@ -446,7 +460,8 @@ static void ib_create(fuse_req_t req, fuse_ino_t parent, const char *name,
 		e.ino = ino_of(d, buf_str(&rel));
 		e.attr.st_ino = e.ino;
 		fix_owner(d, &e.attr);
-		fuse_reply_create(req, &e, fi);
+		if (fuse_reply_create(req, &e, fi) == 0)
+			fsd_sub_touch(d, 1);
 	} else {
 		fuse_reply_err(req, -rc);
 	}
@@ -520,6 +535,7 @@ static void ib_release(fuse_req_t req, fuse_ino_t ino,
 
 	(void)ino;
 	ifh_free(h);
+	fsd_sub_touch(d, -1);
 	fuse_reply_err(req, -rc);
 }
 
@@ -556,8 +572,8 @@ static void ib_opendir(fuse_req_t req, fuse_ino_t ino,
 	buf_release(&rel);
 	if (rc)
 		fuse_reply_err(req, -rc);
-	else
-		fuse_reply_open(req, fi);
+	else if (fuse_reply_open(req, fi) == 0)
+		fsd_sub_touch(d, 1);
 }
 
 /* The listing is read whole at offset 0: entry i is offset i + 1. */
@@ -608,7 +624,7 @@ static void ib_releasedir(fuse_req_t req, fuse_ino_t ino,
 {
 	(void)ino;
 	(void)fi;
-	D(req, OP_RELEASEDIR);
+	fsd_sub_touch(D(req, OP_RELEASEDIR), -1);
 	fuse_reply_err(req, 0);
 }
 

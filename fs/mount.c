@@ -1,6 +1,7 @@
 /* mount.c: setting up a mount (paths, checks, FUSE arguments,
  * daemonising with a report to the caller, the store connections, the
- * two sessions) and the inbox hooks that run on the worker thread:
+ * tree's session; inbox/'s is mounted on demand, submount.c) and the
+ * inbox hooks that run on the worker thread:
  * ingest (with vectors, and the LLM pass with --distiller llm), each
  * followed by its announcement to the kernel. */
 #include "common.h"
@@ -28,9 +29,6 @@
 struct mnt {
 	struct fsd d;
 	int ready_fd;               /* the pipe to the waiting parent */
-	pthread_mutex_t imu;        /* ise, stopping */
-	pthread_t ithr;
-	int ithr_started, stopping;
 };
 
 /* ---- inbox hooks ---- */
@@ -150,6 +148,7 @@ static void status_extra(void *ctx, struct buf *out)
 		 d->o->project ? ", one project" : "");
 	if (d->inbox)
 		fs_inbox_status(d->inbox, out);
+	fsd_sub_status(d, out);
 	fsd_forget_status(d, out);
 	buf_addf(out, "pid\t%ld\nsearches\t%llu\n", (long)getpid(),
 		 (unsigned long long)__atomic_load_n(&d->searches,
@@ -158,8 +157,7 @@ static void status_extra(void *ctx, struct buf *out)
 		return;
 	fsd_gen_status(d, out);
 	fuse_counts(d, 0, out);
-	if (d->ise)
-		fuse_counts(d, 1, out);
+	fuse_counts(d, 1, out);
 }
 
 /* ---- the view and the stores ---- */
@@ -249,6 +247,7 @@ static void fsd_release(struct fsd *d)
 	fsd_gens_release(d);
 	fsd_forgets_release(d);
 	fsd_ibx_release(d);
+	fsd_sub_release(d);
 	if (d->emb)
 		emb_close(d->emb);
 	vec_cache_clear();
@@ -318,7 +317,7 @@ static void add_opt(struct fuse_args *a, const char *opt)
 	fuse_opt_add_arg(a, opt);
 }
 
-static struct fuse_session *new_session(struct fsd *d, int inbox)
+struct fuse_session *fsd_new_session(struct fsd *d, int inbox)
 {
 	const struct fs_mount_opts *o = d->o;
 	struct fuse_args a = FUSE_ARGS_INIT(0, NULL);
@@ -349,7 +348,9 @@ static int run_loop(struct fuse_session *se)
 	struct fuse_loop_config *lc = fuse_loop_cfg_create();
 	int rc;
 
-	fuse_loop_cfg_set_max_threads(lc, 16);
+	/* lookups of inbox/ may wait while it is mounted, and the mount
+	 * needs a thread of this loop to answer its own lookup */
+	fuse_loop_cfg_set_max_threads(lc, 64);
 	rc = fuse_session_loop_mt(se, lc) ? -EIO : 0;
 	fuse_loop_cfg_destroy(lc);
 	return rc;
@@ -436,56 +437,6 @@ static void ready(struct mnt *m, const char *msg)
 
 /* ---- the two sessions ---- */
 
-/* Threads of our own leave the signals to the tree's session loop (its
- * handler stops the mount; a signal caught elsewhere would not wake it). */
-static int spawn(pthread_t *t, void *(*fn)(void *), void *arg)
-{
-	sigset_t all, old;
-	int rc;
-
-	sigfillset(&all);
-	pthread_sigmask(SIG_BLOCK, &all, &old);
-	rc = pthread_create(t, NULL, fn, arg);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	return -rc;
-}
-
-/* Mounts inbox/ (the tree's session answers the lookup of "inbox" that
- * mounting on it needs, so this runs beside it) and serves it. */
-static void *inbox_thread(void *arg)
-{
-	struct mnt *m = arg;
-	struct fsd *d = &m->d;
-	struct fuse_session *ise = new_session(d, 1);
-	int stop;
-
-	if (!ise || fuse_session_mount(ise, d->inbox_mnt)) {
-		struct buf e = BUF_INIT(BUF_MAX_SMALL);
-
-		buf_addf(&e, "%s: cannot mount the inbox (FUSE said why "
-			 "above)", d->inbox_mnt);
-		ready(m, buf_str(&e));
-		buf_release(&e);
-		if (ise)
-			fuse_session_destroy(ise);
-		kill(getpid(), SIGTERM);        /* the tree's loop stops */
-		return NULL;
-	}
-	pthread_mutex_lock(&m->imu);
-	stop = m->stopping;
-	if (!stop)
-		__atomic_store_n(&d->ise, ise, __ATOMIC_RELEASE);
-	pthread_mutex_unlock(&m->imu);
-	if (stop) {
-		fuse_session_unmount(ise);
-		fuse_session_destroy(ise);
-		return NULL;
-	}
-	ready(m, NULL);
-	run_loop(ise);
-	return NULL;            /* unmounted: inbox/ is an empty directory */
-}
-
 static int start(struct mnt *m, struct buf *err)
 {
 	struct fsd *d = &m->d;
@@ -502,6 +453,8 @@ static int start(struct mnt *m, struct buf *err)
 		rc = fsd_notes_init(d);
 	if (!rc)
 		rc = fsd_ibx_init(d);
+	if (!rc)
+		rc = fsd_sub_init(d);
 	if (!rc && !d->o->readonly) {
 		buf_addf(&dir, "%s.inbox", d->o->db);
 		rc = fs_inbox_open(&d->inbox, buf_str(&dir), &h, err);
@@ -527,24 +480,11 @@ static int start(struct mnt *m, struct buf *err)
 static void stop(struct mnt *m)
 {
 	struct fsd *d = &m->d;
-	struct fuse_session *ise;
 
 	fsd_notes_stop(d);
-	pthread_mutex_lock(&m->imu);
-	m->stopping = 1;
-	ise = d->ise;
-	pthread_mutex_unlock(&m->imu);
-	if (ise) {
-		fuse_session_exit(ise);
-		fuse_session_unmount(ise);
-	}
+	fsd_sub_stop(d);
 	fuse_remove_signal_handlers(d->se);
-	fuse_session_unmount(d->se);    /* a mount of inbox/ under way fails */
-	if (m->ithr_started)
-		pthread_join(m->ithr, NULL);
-	if (ise)
-		fuse_session_destroy(ise);
-	d->ise = NULL;
+	fuse_session_unmount(d->se);
 	fs_inbox_close(d->inbox);       /* after the file being ingested */
 	d->inbox = NULL;
 	fuse_session_destroy(d->se);
@@ -553,22 +493,14 @@ static void stop(struct mnt *m)
 
 static int serve(struct mnt *m, struct buf *err)
 {
-	struct fsd *d = &m->d;
 	int rc = start(m, err);
 
-	if (!rc && !d->o->readonly) {
-		rc = spawn(&m->ithr, inbox_thread, m);
-		m->ithr_started = !rc;
-		if (rc)
-			buf_addf(err, "cannot start: %s", err_str(rc));
-	} else if (!rc) {
-		ready(m, NULL);
-	}
 	if (rc) {
 		ready(m, buf_str(err));
 		buf_reset(err);         /* said */
 	} else {
-		rc = run_loop(d->se);
+		ready(m, NULL);
+		rc = run_loop(m->d.se);
 	}
 	stop(m);
 	return rc;
@@ -594,12 +526,11 @@ int fs_mount(const struct fs_mount_opts *in, struct buf *err)
 	}
 	m = xcalloc(1, sizeof(*m));
 	m->ready_fd = -1;
-	pthread_mutex_init(&m->imu, NULL);
 	fsd_init(&m->d, &o);
 	m->d.inbox_mnt = xmalloc(strlen(mnt) + 7);
 	memcpy(m->d.inbox_mnt, mnt, strlen(mnt));
 	memcpy(m->d.inbox_mnt + strlen(mnt), "/inbox", 7);
-	m->d.se = new_session(&m->d, 0);
+	m->d.se = fsd_new_session(&m->d, 0);
 	if (!m->d.se || fuse_session_mount(m->d.se, mnt)) {
 		buf_addf(err, "%s: cannot mount (FUSE said why above)", mnt);
 		rc = -EIO;
@@ -615,7 +546,6 @@ int fs_mount(const struct fs_mount_opts *in, struct buf *err)
 	else if (m->d.se)
 		fuse_session_destroy(m->d.se);
 	fsd_release(&m->d);
-	pthread_mutex_destroy(&m->imu);
 	free(m);
 	free(mnt);
 	free(db);

@@ -47,6 +47,7 @@ enum note_kind { N_INODE, N_ENTRY, N_DELETE };
 struct note {
 	enum note_kind kind;
 	int inbox;
+	struct fuse_session *se;        /* inbox: the session it was for */
 	uint64_t a, b;          /* ino / parent, child */
 	char *name;
 	int round;              /* 1 first, 2 the resend */
@@ -96,13 +97,16 @@ static void push(struct fsd *d, enum note_kind k, int inbox, uint64_t a,
 	struct fsd_notes *t = d->notes;
 	struct note *n;
 
-	if (!t || !a || (inbox && !d->ise))
+	struct fuse_session *ise = __atomic_load_n(&d->ise, __ATOMIC_ACQUIRE);
+
+	if (!t || !a || (inbox && !ise))
 		return;
 	pthread_mutex_lock(&t->mu);
 	XGROW(t->q, t->cap, t->n + 1);
 	n = &t->q[t->n++];
 	n->kind = k;
 	n->inbox = inbox;
+	n->se = inbox ? ise : NULL;
 	n->a = a;
 	n->b = b;
 	n->name = name ? xstrdup(name) : NULL;
@@ -140,8 +144,14 @@ void fsd_notes_kick(struct fsd *d)
 
 static int send_one(struct fsd *d, const struct note *n)
 {
-	struct fuse_session *se = n->inbox ? d->ise : d->se;
+	struct fuse_session *se = d->se;
 
+	if (n->inbox) {
+		/* (the notifier alone retires an inbox session) */
+		se = __atomic_load_n(&d->ise, __ATOMIC_ACQUIRE);
+		if (se != n->se)
+			return 0;       /* for a session that is gone */
+	}
 	if (!se)
 		return 0;
 	switch (n->kind) {
@@ -727,6 +737,7 @@ static void *notifier(void *arg)
 			baseline(d);
 		status_stale(d);
 		wait = min_wait(fsd_forget_tick(d), send_due(d));
+		wait = min_wait(wait, fsd_sub_tick(d));
 		wait = min_wait(wait, TICK_MS);
 	}
 	return NULL;
