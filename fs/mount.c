@@ -351,9 +351,12 @@ static int run_loop(struct fuse_session *se)
 	/* lookups of inbox/ may wait while it is mounted, and the mount
 	 * needs a thread of this loop to answer its own lookup */
 	fuse_loop_cfg_set_max_threads(lc, 64);
-	rc = fuse_session_loop_mt(se, lc) ? -EIO : 0;
+	rc = fuse_session_loop_mt(se, lc);
 	fuse_loop_cfg_destroy(lc);
-	return rc;
+	/* stopped by SIGTERM, SIGINT or SIGHUP (the loop returns the
+	 * signal's number): a clean stop */
+	return rc == 0 || rc == SIGTERM || rc == SIGINT || rc == SIGHUP ? 0 :
+		-EIO;
 }
 
 /* ---- daemonising ---- */

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -163,17 +164,18 @@ static int empty_dir(const char *mnt)
 }
 
 /* A recallfs mount at mnt: refused when its daemon lives, cleared when
- * it is dead. */
+ * it is dead.  (statfs always asks the daemon; a stat may be answered
+ * from the kernel's cache.) */
 static int check_mounted(const char *mnt, struct buf *err)
 {
 	char type[256];
-	struct stat sb;
+	struct statvfs sv;
 	long pid;
 
 	mounted_type(mnt, type, sizeof(type));
 	if (!type[0] || strncmp(type, "fuse", 4))
 		return 0;
-	if (!stat(mnt, &sb)) {
+	if (!statvfs(mnt, &sv)) {
 		if (strcmp(type, RECALLFS_TYPE))
 			return 0;       /* another live FUSE file system */
 		pid = daemon_pid(mnt);
