@@ -103,7 +103,7 @@ static double negative_timeout(struct fsd *d, const struct fs_loc *l)
 {
 	switch (l->what) {
 	case FSW_ROOT: case FSW_PROJECTS: case FSW_PROJECT: case FSW_EXCHANGES:
-	case FSW_XDIR: case FSW_QUERY_DIR: case FSW_INBOX:
+	case FSW_XDIR: case FSW_QUERY_DIR:
 		return d->timeout;
 	default:
 		return 0;
