@@ -10,7 +10,9 @@
 #     meanwhile) are ingested as written: no NUL bytes;
 #   - mmap works on every kind of file (python, rg --mmap);
 #   - names starting with '.' under query/ answer ENOENT and run no query;
-#     grep -r, find and rg over the mount run none (status: searches).
+#     grep -r, find and rg over the mount run none (status: searches);
+#   - a redistill by another process while mounted (against the loopback
+#     fake LLM) shows in the files the kernel had cached.
 . tests/lib.sh
 . tests/mount/mount.bash
 need_fuse
@@ -18,6 +20,11 @@ need_fuse
 M=$TMP/m
 "$R" ingest "$FIX/claude_webapp.jsonl" "$FIX/chat_notes.json" >/dev/null
 "$R" ingest --project bikes "$FIX/plain_bikes.txt" >/dev/null
+for k in r1 r2; do
+	printf 'User: please check fakellm:good.%s in the upload retry path of core/upload.c\n' $k
+	printf 'Assistant: Checked fakellm:good.%s: raised RETRY_MAX from 3 to 5 in core/upload.c and reran the tests.\n\n' $k
+done >"$TMP/llm.txt"
+"$R" ingest --project llm "$TMP/llm.txt" >/dev/null
 RECALLFS_FUSE_COUNTERS=1 mnt "$M"
 st() { awk -F'\t' -v k="$1" '$1 == k { print $2 }' "$M/status"; }
 reqs() { st fuse_requests; }
@@ -72,7 +79,7 @@ exec 3<&- 4<&-
 for f in "$M/projects/webapp/MEMORY.md" "$M/README.md"; do
 	check_eq "stat = read: ${f#$M/}" "$(stat -c %s "$f")" "$(wc -c <"$f")"
 done
-check_contains "status counts the new exchanges" "$(cat "$M/status")" "exchanges	8"
+check_contains "status counts the new exchanges" "$(cat "$M/status")" "exchanges	10"
 
 # 4. an inbox name consumed between two appends
 printf 'User: where do the nightly backups of the wiki go?\n\nAssistant: to s3://wiki-backups, kept for thirty days.\n' >"$TMP/t1"
@@ -123,5 +130,29 @@ fi
 check_eq "grep -r, find, rg and probes ran no query" "$(st searches)" "$s0"
 cat "$M/query/healthz" >/dev/null
 check_eq "a query file runs one" "$(st searches)" "$((s0 + 1))"
+
+# 7. a redistill by another process while mounted
+FAKE=${RECALLFS_TEST_BUILD:-$PWD/build}/tests/fake_llm
+if [ -x "$FAKE" ]; then
+	X=$(ls -d "$M"/projects/llm/exchanges/*/ | head -n 1)
+	old=$(cat "$X/core")
+	check_contains "heuristic first" "$(cat "$X/meta.json")" '"distiller":	"heuristic"'
+	sleep 6         # the daemon's reference fingerprints, 5 s after mounting
+	"$FAKE" --lifetime 60 >"$TMP/port" &
+	fake=$!
+	for _ in $(seq 50); do [ -s "$TMP/port" ] && break; sleep 0.1; done
+	FAKE_LLM_KEY=k RECALLFS_LLM_KEY=k RECALLFS_CONFIG=$TMP/no-config \
+		RECALLFS_LLM_URL=http://127.0.0.1:$(cat "$TMP/port")/v1 \
+		"$R" redistill --all --distiller llm --project llm >"$TMP/redistill" 2>&1
+	kill "$fake"; wait "$fake" 2>/dev/null
+	check_contains "redistilled by llm" "$(cat "$TMP/redistill")" "2 distilled by llm"
+	llm() { for _ in $(seq 30); do grep -q '"distiller":	"llm"' "$X/meta.json" && return 0; sleep 0.1; done; return 1; }
+	check "meta.json shows the redistill" llm
+	check "core changed" test "$(cat "$X/core")" != "$old"
+	check_contains "core is the LLM's" "$(cat "$X/core")" "Fake LLM distilled"
+	check_eq "stat = read after the redistill" "$(stat -c %s "$X/core")" "$(wc -c <"$X/core")"
+else
+	skip "redistill while mounted" "tests/fake_llm is not built (make test builds it)"
+fi
 unmnt "$M"
 mfinish
