@@ -23,6 +23,7 @@
 #include <pthread.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include <time.h>
 
 #define FUSE_USE_VERSION 314
 #include <fuse_lowlevel.h>
@@ -80,6 +81,23 @@ struct fsd {
 	int counters;               /* RECALLFS_FUSE_COUNTERS: in status */
 	uint64_t searches;          /* query files rendered (atomic) */
 };
+
+/* Milliseconds on the monotonic clock. */
+static inline uint64_t fsd_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* qsort/bsearch order of int64_t values. */
+static inline int fsd_cmp_i64(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
 
 /* ---- ll.c ---- */
 extern const struct fuse_lowlevel_ops fsd_ll_ops;

@@ -43,13 +43,6 @@ struct fsd_forgets {
 	char last[160];         /* the last refusal, for status */
 };
 
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
 
 int fsd_forgets_init(struct fsd *d)
 {
@@ -77,12 +70,6 @@ void fsd_forgets_release(struct fsd *d)
 	d->forgets = NULL;
 }
 
-static int cmp_i64(const void *a, const void *b)
-{
-	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
-
-	return x < y ? -1 : x > y;
-}
 
 /* The view's hidden set follows the pending list (under f->mu). */
 static void rehide(struct fsd *d)
@@ -92,7 +79,7 @@ static void rehide(struct fsd *d)
 
 	for (size_t i = 0; i < f->n; i++)
 		h[i] = f->p[i].xid;
-	qsort(h, f->n, sizeof(*h), cmp_i64);
+	qsort(h, f->n, sizeof(*h), fsd_cmp_i64);
 	pthread_mutex_lock(&d->lock);
 	free(f->hidden);
 	f->hidden = h;
@@ -130,7 +117,7 @@ static void cancel_all(struct fsd *d, const char *why)
 	}
 	f->n = 0;
 	f->refused++;
-	f->blocked_until = now_ms() + f->grace;
+	f->blocked_until = fsd_now_ms() + f->grace;
 	say(f, why);
 	rehide(d);
 	fsd_notes_kick(d);
@@ -140,7 +127,7 @@ int fsd_forget_rmdir(struct fsd *d, const struct fs_loc *l,
 		     const char *name, pid_t pid)
 {
 	struct fsd_forgets *f = d->forgets;
-	uint64_t now = now_ms();
+	uint64_t now = fsd_now_ms();
 	int rc = 0;
 
 	(void)pid;
@@ -202,7 +189,7 @@ int fsd_forget_tick(struct fsd *d)
 	struct fsd_forgets *f = d->forgets;
 	struct pending *due = NULL;
 	size_t ndue = 0, cap = 0, k = 0;
-	uint64_t now = now_ms(), next = 0;
+	uint64_t now = fsd_now_ms(), next = 0;
 
 	if (!f)
 		return -1;

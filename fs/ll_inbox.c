@@ -541,22 +541,6 @@ static void ib_release(fuse_req_t req, fuse_ino_t ino,
 
 /* ---- directories ---- */
 
-struct names {
-	struct strv v;
-	enum fs_kind *kind;
-	size_t cap;
-};
-
-static int collect(void *ctx, const char *name, enum fs_kind kind)
-{
-	struct names *n = ctx;
-
-	XGROW(n->kind, n->cap, n->v.n + 1);
-	n->kind[n->v.n] = kind;
-	strv_push(&n->v, name);
-	return 0;
-}
-
 static void ib_opendir(fuse_req_t req, fuse_ino_t ino,
 		       struct fuse_file_info *fi)
 {
@@ -582,7 +566,7 @@ static void ib_readdir(fuse_req_t req, fuse_ino_t ino, size_t size,
 {
 	struct fsd *d = D(req, OP_READDIR);
 	struct buf rel = BUF_INIT(BUF_MAX_SMALL), full = BUF_INIT(BUF_MAX_SMALL);
-	struct names n = { STRV_INIT, NULL, 0 };
+	struct fs_names n = FS_NAMES_INIT;
 	char *p = xmalloc(size ? size : 1);
 	size_t len = 0;
 	struct stat st;
@@ -590,10 +574,11 @@ static void ib_readdir(fuse_req_t req, fuse_ino_t ino, size_t size,
 
 	(void)fi;
 	if (!rc)
-		rc = fs_inbox_list(d->inbox, buf_str(&rel), collect, &n);
+		rc = fs_inbox_list(d->inbox, buf_str(&rel), fs_names_add, &n);
 	memset(&st, 0, sizeof(st));
-	for (size_t i = (size_t)off; !rc && i < n.v.n + 2; i++) {
-		const char *name = i == 0 ? "." : i == 1 ? ".." : n.v.v[i - 2];
+	for (size_t i = (size_t)off; !rc && i < n.names.n + 2; i++) {
+		const char *name = i == 0 ? "." : i == 1 ? ".." :
+			n.names.v[i - 2];
 		size_t need;
 
 		buf_reset(&full);
@@ -613,8 +598,7 @@ static void ib_readdir(fuse_req_t req, fuse_ino_t ino, size_t size,
 	else
 		fuse_reply_buf(req, p, len);
 	free(p);
-	free(n.kind);
-	strv_clear(&n.v);
+	fs_names_release(&n);
 	buf_release(&rel);
 	buf_release(&full);
 }
@@ -651,28 +635,29 @@ static void ib_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name,
 	buf_release(&rel);
 }
 
-static void ib_unlink(fuse_req_t req, fuse_ino_t parent, const char *name)
+/* unlink or rmdir of parent/name. */
+static void remove_rel(fuse_req_t req, enum fsd_op op, fuse_ino_t parent,
+		       const char *name,
+		       int (*fn)(struct fs_inbox *, const char *))
 {
-	struct fsd *d = D(req, OP_UNLINK);
+	struct fsd *d = D(req, op);
 	struct buf rel = BUF_INIT(BUF_MAX_SMALL);
 	int rc = child_rel(d, parent, name, &rel);
 
 	if (!rc)
-		rc = fs_inbox_unlink(d->inbox, buf_str(&rel));
+		rc = fn(d->inbox, buf_str(&rel));
 	fuse_reply_err(req, -rc);
 	buf_release(&rel);
 }
 
+static void ib_unlink(fuse_req_t req, fuse_ino_t parent, const char *name)
+{
+	remove_rel(req, OP_UNLINK, parent, name, fs_inbox_unlink);
+}
+
 static void ib_rmdir(fuse_req_t req, fuse_ino_t parent, const char *name)
 {
-	struct fsd *d = D(req, OP_RMDIR);
-	struct buf rel = BUF_INIT(BUF_MAX_SMALL);
-	int rc = child_rel(d, parent, name, &rel);
-
-	if (!rc)
-		rc = fs_inbox_rmdir(d->inbox, buf_str(&rel));
-	fuse_reply_err(req, -rc);
-	buf_release(&rel);
+	remove_rel(req, OP_RMDIR, parent, name, fs_inbox_rmdir);
 }
 
 static void ib_rename(fuse_req_t req, fuse_ino_t parent, const char *name,

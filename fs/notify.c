@@ -81,13 +81,6 @@ struct fsd_notes {
 	uint64_t sent, failed;  /* notices sent, and answered ENOENT */
 };
 
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
 
 /* ---- the queue ---- */
 
@@ -173,7 +166,7 @@ static int send_due(struct fsd *d)
 	struct fsd_notes *t = d->notes;
 	struct note *due = NULL;
 	size_t ndue = 0, cap = 0, k = 0;
-	uint64_t now = now_ms(), next = 0;
+	uint64_t now = fsd_now_ms(), next = 0;
 
 	pthread_mutex_lock(&t->mu);
 	for (size_t i = 0; i < t->n; i++) {
@@ -305,16 +298,10 @@ static int redistilled(struct fsd *d, int64_t **mod, size_t *nmod)
 	return 0;
 }
 
-static int cmp_i64(const void *a, const void *b)
-{
-	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
-
-	return x < y ? -1 : x > y;
-}
 
 static int in_set(const int64_t *v, size_t n, int64_t id)
 {
-	return n && bsearch(&id, v, n, sizeof(*v), cmp_i64);
+	return n && bsearch(&id, v, n, sizeof(*v), fsd_cmp_i64);
 }
 
 static void xname(const struct fs_pidx *p, size_t xi, struct buf *b)
@@ -615,7 +602,7 @@ static void announce_locked(struct fsd *d, int explained,
 		mod = xmalloc((nids ? nids : 1) * sizeof(*mod));
 		memcpy(mod, ids, nids * sizeof(*mod));
 		nmod = nids;
-		qsort(mod, nmod, sizeof(*mod), cmp_i64);
+		qsort(mod, nmod, sizeof(*mod), fsd_cmp_i64);
 	} else if (!explained && same_projects(now, nnow, t->pr, t->npr)) {
 		redistilled(d, &mod, &nmod);    /* (or nothing at all) */
 	}
@@ -714,7 +701,7 @@ static void *notifier(void *arg)
 {
 	struct fsd *d = arg;
 	struct fsd_notes *t = d->notes;
-	uint64_t last = 0, start = now_ms();
+	uint64_t last = 0, start = fsd_now_ms();
 	int wait = 0;
 
 	while (!__atomic_load_n(&t->stop, __ATOMIC_ACQUIRE)) {
@@ -729,11 +716,11 @@ static void *notifier(void *arg)
 			if (t->ifd >= 0 && db_touched(t))
 				check = 1;
 		}
-		if (check || now_ms() - last >= TICK_MS) {
-			last = now_ms();
+		if (check || fsd_now_ms() - last >= TICK_MS) {
+			last = fsd_now_ms();
 			fsd_announce(d, 0);
 		}
-		if (!t->have_fps && now_ms() - start >= BASELINE_MS)
+		if (!t->have_fps && fsd_now_ms() - start >= BASELINE_MS)
 			baseline(d);
 		status_stale(d);
 		wait = min_wait(fsd_forget_tick(d), send_due(d));

@@ -51,13 +51,6 @@ struct fsd_sub {
 	char err[200];          /* why the last mount failed */
 };
 
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
 
 /* SIGUSR2 wakes the session loop (sem_wait returns EINTR) when it must
  * stop while the connection lives on (a copy of the mount elsewhere). */
@@ -180,7 +173,7 @@ static void *mounter(void *arg)
 		s->thr = thr;
 		s->open = 0;
 		s->mounts++;
-		s->last = now_ms();
+		s->last = fsd_now_ms();
 		__atomic_store_n(&d->ise, ise, __ATOMIC_RELEASE);
 		s->state = SUB_UP;
 	} else {
@@ -215,7 +208,7 @@ void fsd_sub_want(struct fsd *d, pid_t pid)
 	clock_gettime(CLOCK_REALTIME, &deadline);
 	deadline.tv_sec += WAIT_MS / 1000;
 	pthread_mutex_lock(&s->mu);
-	s->last = now_ms();
+	s->last = fsd_now_ms();
 	wait_while(s, SUB_UNMOUNTING, &deadline);
 	if (s->state == SUB_NONE && !s->stopping) {
 		s->state = SUB_MOUNTING;
@@ -237,7 +230,7 @@ void fsd_sub_touch(struct fsd *d, int open_delta)
 
 	pthread_mutex_lock(&s->mu);
 	s->open += open_delta;
-	s->last = now_ms();
+	s->last = fsd_now_ms();
 	pthread_mutex_unlock(&s->mu);
 }
 
@@ -293,13 +286,13 @@ static void warm(struct fsd *d)
 	if (stat(d->inbox_mnt, &st)) {
 		/* the tree's answer is all that matters here */
 	}
-	d->sub->warmed = now_ms();
+	d->sub->warmed = fsd_now_ms();
 }
 
 int fsd_sub_tick(struct fsd *d)
 {
 	struct fsd_sub *s = d->sub;
-	uint64_t now = now_ms();
+	uint64_t now = fsd_now_ms();
 	int rc, wait = -1;
 
 	if (!s || d->o->readonly)
@@ -318,7 +311,7 @@ int fsd_sub_tick(struct fsd *d)
 			s->warmed = 0;          /* look it up again now */
 		} else {
 			s->state = SUB_UP;
-			s->last = now_ms();     /* busy: try again later */
+			s->last = fsd_now_ms();     /* busy: try again later */
 		}
 		pthread_cond_broadcast(&s->cv);
 	}

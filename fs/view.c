@@ -923,3 +923,20 @@ int fs_view_list(struct fs_view *v, const char *path, fs_list_fn fn,
 	fs_loc_release(&l);
 	return rc;
 }
+
+int fs_names_add(void *ctx, const char *name, enum fs_kind kind)
+{
+	struct fs_names *n = ctx;
+
+	XGROW(n->kind, n->cap, n->names.n + 1);
+	n->kind[n->names.n] = kind;
+	strv_push(&n->names, name);
+	return 0;
+}
+
+void fs_names_release(struct fs_names *n)
+{
+	strv_clear(&n->names);
+	free(n->kind);
+	memset(n, 0, sizeof(*n));
+}

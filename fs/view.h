@@ -158,6 +158,15 @@ int fs_view_stat(struct fs_view *v, const char *path, struct fs_node *n);
 typedef int (*fs_list_fn)(void *ctx, const char *name, enum fs_kind kind);
 int fs_view_list(struct fs_view *v, const char *path, fs_list_fn fn,
 		 void *ctx);
+/* Names with their kinds, collected by fs_names_add (an fs_list_fn). */
+struct fs_names {
+	struct strv names;
+	enum fs_kind *kind;
+	size_t cap;
+};
+#define FS_NAMES_INIT { STRV_INIT, NULL, 0 }
+int fs_names_add(void *ctx, const char *name, enum fs_kind kind);
+void fs_names_release(struct fs_names *n);
 /* Appends the content of the regular file path to out (n, when not NULL,
  * gets its node).  -ENOENT, -EISDIR. */
 int fs_view_read(struct fs_view *v, const char *path, struct buf *out,
