@@ -74,14 +74,16 @@ check_eq "exchanges unchanged by garbage" "$(count "$M")" "$n_before"
 
 # queued while the database is locked by another process; listed; then
 # kill -9 and remount: nothing lost
-python3 - "$RECALLFS_DB" <<'EOF' &
+python3 - "$RECALLFS_DB" "$TMP/locked" <<'EOF' &
 import sqlite3, sys, time
 c = sqlite3.connect(sys.argv[1], isolation_level=None, timeout=30)
 c.execute("BEGIN IMMEDIATE")
+open(sys.argv[2], "w").close()
 time.sleep(6)
 EOF
 LOCKER=$!
-sleep 0.5
+for _ in $(seq 100); do [ -e "$TMP/locked" ] && break; sleep 0.1; done
+check "the database is locked" test -e "$TMP/locked"
 for i in 1 2 3; do
 	sed "s/notes-pasta-1/queued-$i/; s/\"notes\"/\"queue\"/" "$TMP/kettle.json" >"$TMP/q$i.json"
 	cp "$TMP/q$i.json" "$M/inbox/q$i.json"
