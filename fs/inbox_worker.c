@@ -89,9 +89,12 @@ static void consumed(struct fs_inbox *ib, struct job *j)
 	struct spool_list q = SPOOL_LIST_INIT;
 	struct stat st;
 
+	const struct spool_ent *e;
+
 	if (spool_stat(&j->e, &st) == 0 && !inbox_of_writing(ib, j->rel.p)) {
 		spool_scan(&ib->sp, &q, NULL);
-		if (!spool_find(&q, j->e.project, j->e.name))
+		e = spool_find(&q, j->e.project, j->e.name);
+		if (!e || e->seq == j->e.seq)  /* no other copy: the name goes */
 			inbox_ghost_add(ib, buf_str(&j->rel), &st);
 		spool_list_release(&q);
 	}
