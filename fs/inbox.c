@@ -22,6 +22,9 @@ void inbox_rel_of(const char *project, const char *name, struct buf *b)
 
 void inbox_add_err(struct fs_inbox *ib, const char *line)
 {
+	if (ib->nerr && !strcmp(ib->lasterr[(ib->nerr - 1) % INBOX_NLASTERR],
+				line))
+		return;         /* the same again (a retry): once is enough */
 	free(ib->lasterr[ib->nerr % INBOX_NLASTERR]);
 	ib->lasterr[ib->nerr % INBOX_NLASTERR] = xstrdup(line);
 	ib->nerr++;

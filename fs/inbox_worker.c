@@ -12,7 +12,7 @@
 #include <string.h>
 
 #define MAX_TRIES 5
-#define MAX_BACKOFF 30          /* seconds between tries when waiting */
+#define MAX_BACKOFF 10          /* seconds between tries when waiting */
 
 struct job {
 	struct spool_ent e;
