@@ -1,6 +1,6 @@
 /* inbox.c: the names of inbox/ (layout and parts in inbox_int.h): lookup
  * and listing from the open handles and the queue, unlink, rename,
- * project folders, status; and the names lately consumed, which still
+ * folders (a project folder P, and folders below it), status; and the names lately consumed, which still
  * answer stat for a moment so that a listing and the stat calls after it
  * agree.  Setting up and tearing down the whole inbox is here too. */
 #include "common.h"
@@ -13,10 +13,10 @@
 
 /* ---- small shared pieces ---- */
 
-void inbox_rel_of(const char *project, const char *name, struct buf *b)
+void inbox_rel_of(const char *dir, const char *name, struct buf *b)
 {
-	if (project)
-		buf_addf(b, "%s/", project);
+	if (dir)
+		buf_addf(b, "%s/", dir);
 	buf_adds(b, name);
 }
 
@@ -41,14 +41,14 @@ static int same_place(const char *a, const char *b)
 	return (!a && !b) || (a && b && !strcmp(a, b));
 }
 
-void inbox_supersede(struct fs_inbox *ib, const char *project,
-		     const char *name, unsigned long long seq)
+void inbox_supersede(struct fs_inbox *ib, const char *dir, const char *name,
+		     unsigned long long seq)
 {
 	struct spool_list q = SPOOL_LIST_INIT;
 
 	spool_scan(&ib->sp, &q, NULL);
 	for (size_t i = 0; i < q.n; i++)
-		if (q.v[i].seq < seq && same_place(q.v[i].project, project) &&
+		if (q.v[i].seq < seq && same_place(q.v[i].dir, dir) &&
 		    !strcmp(q.v[i].name, name) && !spool_ready(&q.v[i]) &&
 		    !inbox_of_busy(ib, q.v[i].path))
 			spool_remove(&ib->sp, &q.v[i]);
@@ -158,18 +158,17 @@ static void dir_stat(const struct fs_inbox *ib, struct stat *st)
 	st->st_ctim = st->st_mtim;
 }
 
-/* A folder inbox/P: in the spool, or a project of the store. */
-static int is_project_dir(struct fs_inbox *ib, const char *p)
+int inbox_is_dir(struct fs_inbox *ib, const char *dir)
 {
 	struct strv sv = STRV_INIT;
 	int yes;
 
-	if (!spool_project_ok(p))
+	if (!spool_dir_ok(dir))
 		return 0;
-	yes = spool_has_project(&ib->sp, p);
-	if (!yes && ib->h.projects) {
+	yes = spool_has_dir(&ib->sp, dir);
+	if (!yes && !strchr(dir, '/') && ib->h.projects) {
 		ib->h.projects(ib->h.ctx, &sv);
-		yes = strv_has(&sv, p);
+		yes = strv_has(&sv, dir);
 	}
 	strv_clear(&sv);
 	return yes;
@@ -199,7 +198,7 @@ static int getattr_file(struct fs_inbox *ib, const char *rel,
 	struct ofile *f = inbox_of_writing(ib, rel);
 	const struct spool_ent *e;
 	const struct ghost *g;
-	char *project = NULL;
+	char *dir = NULL;
 	const char *name;
 	int rc = -ENOENT;
 
@@ -208,9 +207,9 @@ static int getattr_file(struct fs_inbox *ib, const char *rel,
 		st->st_mode = S_IFREG | 0644;
 		return rc;
 	}
-	if (!spool_split(rel, &project, &name)) {
+	if (!spool_split(rel, &dir, &name)) {
 		spool_scan(&ib->sp, &q, NULL);
-		e = spool_find(&q, project, name);
+		e = spool_find(&q, dir, name);
 		if (e)
 			rc = spool_stat(e, st);
 	}
@@ -219,7 +218,7 @@ static int getattr_file(struct fs_inbox *ib, const char *rel,
 		*st = g->st;
 		rc = 0;
 	}
-	free(project);
+	free(dir);
 	spool_list_release(&q);
 	return rc;
 }
@@ -236,7 +235,7 @@ static int getattr_locked(struct fs_inbox *ib, const char *rel,
 	if (!strncmp(rel, "failed/", 7))
 		return getattr_failed(ib, rel + 7, st);
 	rc = getattr_file(ib, rel, st);
-	if (rc && !strchr(rel, '/') && is_project_dir(ib, rel)) {
+	if (rc && inbox_is_dir(ib, rel)) {
 		dir_stat(ib, st);
 		rc = 0;
 	}
@@ -253,39 +252,57 @@ int fs_inbox_getattr(struct fs_inbox *ib, const char *rel, struct stat *st)
 	return rc;
 }
 
-/* The files of folder project (NULL: the root) into names. */
-static void list_files(struct fs_inbox *ib, const char *project,
+/* The files of folder dir (NULL: the root) into names. */
+static void list_files(struct fs_inbox *ib, const char *dir,
 		       const struct spool_list *q, struct strv *names)
 {
 	for (size_t i = 0; i < ib->nof; i++) {
 		const struct ofile *f = ib->of[i];
-		char *fp = NULL;
+		char *fdir = NULL;
 		const char *fname;
 
 		if (!f || !f->writing || f->unlinked)
 			continue;
-		if (!spool_split(f->rel, &fp, &fname) && same_place(fp, project))
+		if (!spool_split(f->rel, &fdir, &fname) && same_place(fdir, dir))
 			strv_push_unique(names, fname);
-		free(fp);
+		free(fdir);
 	}
 	for (size_t i = 0; i < q->n; i++)
-		if (same_place(q->v[i].project, project))
+		if (same_place(q->v[i].dir, dir))
 			strv_push_unique(names, q->v[i].name);
+}
+
+/* The folders directly in dir (NULL: the root) of all into out. */
+static void list_dirs(const struct strv *all, const char *dir,
+		      struct strv *out)
+{
+	size_t n = dir ? strlen(dir) : 0;
+
+	for (size_t i = 0; i < all->n; i++) {
+		const char *d = all->v[i], *rest = d + (n ? n + 1 : 0);
+
+		if ((!n || (!strncmp(d, dir, n) && d[n] == '/')) &&
+		    !strchr(rest, '/'))
+			strv_push(out, rest);
+	}
 }
 
 static int list_locked(struct fs_inbox *ib, const char *rel,
 		       struct strv *dirs, struct strv *files)
 {
 	struct spool_list q = SPOOL_LIST_INIT;
+	struct strv all = STRV_INIT;
 
 	if (!strcmp(rel, "failed"))
 		return spool_failed_list(&ib->sp, files);
-	if (*rel && !is_project_dir(ib, rel))
+	if (*rel && !inbox_is_dir(ib, rel))
 		return -ENOENT;
-	spool_scan(&ib->sp, &q, *rel ? NULL : dirs);
+	spool_scan(&ib->sp, &q, &all);
+	list_dirs(&all, *rel ? rel : NULL, dirs);
 	if (!*rel && ib->h.projects)
 		ib->h.projects(ib->h.ctx, dirs);
 	list_files(ib, *rel ? rel : NULL, &q, files);
+	strv_clear(&all);
 	spool_list_release(&q);
 	return 0;
 }
@@ -317,13 +334,13 @@ int fs_inbox_list(struct fs_inbox *ib, const char *rel, fs_list_fn fn,
 
 /* ---- unlink ---- */
 
-/* Every copy of (project, name) goes; a handle writing it keeps its fd
- * and its bytes are discarded at release. */
+/* Every copy of (dir, name) goes; a handle writing it keeps its fd and
+ * its bytes are discarded at release. */
 static int unlink_file(struct fs_inbox *ib, const char *rel)
 {
 	struct spool_list q = SPOOL_LIST_INIT;
 	struct ofile *f = inbox_of_writing(ib, rel);
-	char *project = NULL;
+	char *dir = NULL;
 	const char *name;
 	int rc = -ENOENT;
 
@@ -333,18 +350,18 @@ static int unlink_file(struct fs_inbox *ib, const char *rel)
 			unlink(buf_str(&f->path));
 		rc = 0;
 	}
-	if (spool_split(rel, &project, &name))
+	if (spool_split(rel, &dir, &name))
 		return rc;
 	spool_scan(&ib->sp, &q, NULL);
 	for (size_t i = 0; i < q.n; i++)
-		if (same_place(q.v[i].project, project) &&
+		if (same_place(q.v[i].dir, dir) &&
 		    !strcmp(q.v[i].name, name) &&
 		    !inbox_of_busy(ib, q.v[i].path) &&
 		    !spool_remove(&ib->sp, &q.v[i]))
 			rc = 0;
 	/* consumed a moment ago: it is gone; stat now agrees */
 	inbox_ghost_drop(ib, rel);
-	free(project);
+	free(dir);
 	spool_list_release(&q);
 	return rc;
 }
@@ -371,18 +388,33 @@ int fs_inbox_unlink(struct fs_inbox *ib, const char *rel)
 
 /* ---- folders ---- */
 
+/* mkdir rel: a project folder P, or a folder below one (rsync -a of
+ * ~/.claude/projects/ brings SESSION/subagents/). */
+static int mkdir_locked(struct fs_inbox *ib, const char *rel)
+{
+	const char *slash = strrchr(rel, '/');
+	char *parent = slash ? xstrndup(rel, (size_t)(slash - rel)) : NULL;
+	struct stat st;
+	int rc = 0;
+
+	if (parent && !inbox_is_dir(ib, parent))
+		rc = -ENOENT;
+	else if (inbox_is_dir(ib, rel) || !getattr_file(ib, rel, &st))
+		rc = -EEXIST;
+	if (!rc)        /* a project of the store may have no folder yet */
+		rc = spool_add_dir(&ib->sp, rel, 1);
+	free(parent);
+	return rc;
+}
+
 int fs_inbox_mkdir(struct fs_inbox *ib, const char *rel)
 {
-	struct stat st;
 	int rc;
 
-	if (strchr(rel, '/') || !spool_project_ok(rel))
+	if (!spool_dir_ok(rel))
 		return -EACCES;
 	pthread_mutex_lock(&ib->mu);
-	if (is_project_dir(ib, rel) || !getattr_file(ib, rel, &st))
-		rc = -EEXIST;
-	else
-		rc = spool_add_project(&ib->sp, rel);
+	rc = mkdir_locked(ib, rel);
 	pthread_mutex_unlock(&ib->mu);
 	if (!rc)
 		inbox_changed(ib, rel);
@@ -393,10 +425,10 @@ int fs_inbox_rmdir(struct fs_inbox *ib, const char *rel)
 {
 	int rc;
 
-	if (strchr(rel, '/') || !spool_project_ok(rel))
+	if (!spool_dir_ok(rel))
 		return -EACCES;
 	pthread_mutex_lock(&ib->mu);
-	rc = spool_remove_project(&ib->sp, rel);
+	rc = spool_remove_dir(&ib->sp, rel);
 	pthread_mutex_unlock(&ib->mu);
 	if (!rc)
 		inbox_changed(ib, rel);
@@ -420,7 +452,7 @@ static int move_queued(struct fs_inbox *ib, const char *fp, const char *fname,
 		const struct spool_ent *e = NULL;
 
 		for (size_t i = 0; i < q.n; i++)
-			if (q.v[i].seq && same_place(q.v[i].project, fp) &&
+			if (q.v[i].seq && same_place(q.v[i].dir, fp) &&
 			    !strcmp(q.v[i].name, fname) &&
 			    (!e || q.v[i].seq < e->seq))
 				e = &q.v[i];
@@ -471,8 +503,10 @@ static int rename_locked(struct fs_inbox *ib, const char *from,
 
 	if (!rc && spool_split(to, &tp, &tname))
 		rc = -EACCES;
-	if (!rc && tp && !is_project_dir(ib, tp))
+	if (!rc && tp && !inbox_is_dir(ib, tp))
 		rc = -ENOENT;
+	if (!rc && inbox_is_dir(ib, from))
+		rc = -EACCES;   /* folders stay where they are */
 	if (!rc && f) {
 		/* still being written: it is queued under its new name */
 		if (f->queued)
@@ -534,9 +568,10 @@ void fs_inbox_status(struct fs_inbox *ib, struct buf *out)
 		}
 	buf_addf(out, "inbox_queued\t%zu\ninbox_held\t%zu\n"
 		 "inbox_writing\t%zu\ninbox_ingesting\t%s\n"
-		 "inbox_ingested\t%zu\ninbox_failed\t%zu\n", ready, held,
-		 writing, ib->current ? ib->current : "-", ib->ningested,
-		 ib->nfailed);
+		 "inbox_ingested\t%zu\ninbox_failed\t%zu\n"
+		 "inbox_skipped\t%zu\n", ready, held, writing,
+		 ib->current ? ib->current : "-", ib->ningested, ib->nfailed,
+		 ib->nskipped);
 	for (size_t k = 0; k < INBOX_NLASTERR && k < ib->nerr; k++)
 		buf_addf(out, "last_error\t%s\n",
 			 ib->lasterr[(ib->nerr - 1 - k) % INBOX_NLASTERR]);

@@ -20,8 +20,14 @@
  *     starts a new file.  Appends (O_APPEND) go to the end of the spool
  *     file whatever offset the kernel sends.
  *
+ *   - Folders: inbox/P/ names project P (made with mkdir, or a project
+ *     of the store); folders below it (inbox/P/D/...) take what a tree
+ *     brings (`rsync -a ~/.claude/projects/ inbox/`), and there a file
+ *     that is no transcript at all is skipped, not failed.
+ *
  * Paths given here are relative to inbox/: "" (inbox itself), "NAME",
- * "P", "P/NAME", "failed", "failed/NAME".  Every call is thread-safe. */
+ * "P", "P/NAME", "P/D/.../NAME", "failed", "failed/NAME".  Every call is
+ * thread-safe. */
 #ifndef FS_INBOX_H
 #define FS_INBOX_H
 
@@ -91,7 +97,8 @@ int fs_inbox_rename(struct fs_inbox *ib, const char *from, const char *to);
 
 /* Appends the inbox lines of the status file: inbox_queued (ready for
  * the worker, or being ingested), inbox_held, inbox_writing,
- * inbox_ingesting, inbox_ingested, inbox_failed, last_error. */
+ * inbox_ingesting, inbox_ingested, inbox_failed, inbox_skipped (files
+ * below a project folder that are no transcript), last_error. */
 void fs_inbox_status(struct fs_inbox *ib, struct buf *out);
 
 #endif

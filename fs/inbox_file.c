@@ -118,15 +118,15 @@ static int open_existing(struct fs_inbox *ib, const char *rel)
 	struct spool_list q = SPOOL_LIST_INIT;
 	struct ofile *f = inbox_of_writing(ib, rel);
 	const struct spool_ent *e;
-	char *project = NULL;
+	char *dir = NULL;
 	const char *name, *path = NULL;
 	int fd;
 
 	if (f)
 		path = buf_str(&f->path);
-	else if (!spool_split(rel, &project, &name)) {
+	else if (!spool_split(rel, &dir, &name)) {
 		spool_scan(&ib->sp, &q, NULL);
-		e = spool_find(&q, project, name);
+		e = spool_find(&q, dir, name);
 		path = e ? e->path : NULL;
 	}
 	fd = path ? open(path, O_RDONLY | O_CLOEXEC) : -1;
@@ -134,7 +134,7 @@ static int open_existing(struct fs_inbox *ib, const char *rel)
 		fd = -errno;
 	else if (!path)
 		fd = -ENOENT;
-	free(project);
+	free(dir);
 	spool_list_release(&q);
 	return fd;
 }
@@ -142,21 +142,15 @@ static int open_existing(struct fs_inbox *ib, const char *rel)
 /* Checks that rel can be written: its folder exists. */
 static int writable(struct fs_inbox *ib, const char *rel)
 {
-	char *project = NULL;
+	char *dir = NULL;
 	const char *name;
-	int rc = spool_split(rel, &project, &name);
+	int rc = spool_split(rel, &dir, &name);
 
 	if (rc == -ENOENT)
 		rc = -EACCES;
-	if (!rc && project && !spool_has_project(&ib->sp, project)) {
-		struct strv sv = STRV_INIT;
-
-		if (ib->h.projects)
-			ib->h.projects(ib->h.ctx, &sv);
-		rc = strv_has(&sv, project) ? 0 : -ENOENT;
-		strv_clear(&sv);
-	}
-	free(project);
+	if (!rc && dir && !inbox_is_dir(ib, dir))
+		rc = -ENOENT;
+	free(dir);
 	return rc;
 }
 
@@ -338,7 +332,7 @@ int fs_inbox_truncate(struct fs_inbox *ib, const char *rel, off_t size)
  * restart.  1 when it was queued just now. */
 static int flush_locked(struct fs_inbox *ib, struct ofile *f)
 {
-	char *project = NULL;
+	char *dir = NULL;
 	const char *name;
 	int rc;
 
@@ -346,15 +340,14 @@ static int flush_locked(struct fs_inbox *ib, struct ofile *f)
 		return f->err;
 	if (f->queued || f->unlinked)
 		return fsync(f->fd) ? -errno : 0;
-	rc = spool_split(f->rel, &project, &name);
+	rc = spool_split(f->rel, &dir, &name);
 	if (!rc)
-		rc = spool_commit(&ib->sp, f->fd, &f->path, project, name,
-				  f->seq);
+		rc = spool_commit(&ib->sp, f->fd, &f->path, dir, name, f->seq);
 	if (!rc) {
 		f->queued = 1;
-		inbox_supersede(ib, project, name, f->seq);
+		inbox_supersede(ib, dir, name, f->seq);
 	}
-	free(project);
+	free(dir);
 	return rc ? rc : 1;
 }
 

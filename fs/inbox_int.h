@@ -60,12 +60,15 @@ struct fs_inbox {
 	int started, stop, kicked;
 	char *current;          /* rel being ingested */
 	char *lasterr[INBOX_NLASTERR];
-	size_t nerr, nfailed, ningested;
+	size_t nerr, nfailed, ningested, nskipped;
 };
 
 /* ---- inbox.c ---- */
-/* "NAME" or "P/NAME" of a queue entry, into b. */
-void inbox_rel_of(const char *project, const char *name, struct buf *b);
+/* The inbox path of a queue entry ("NAME", "DIR/NAME") into b. */
+void inbox_rel_of(const char *dir, const char *name, struct buf *b);
+/* 1 when dir is a folder: in the spool, or (at the top) a project of the
+ * store. */
+int inbox_is_dir(struct fs_inbox *ib, const char *dir);
 /* Remembers rel as consumed, with its last attributes. */
 void inbox_ghost_add(struct fs_inbox *ib, const char *rel,
 		     const struct stat *st);
@@ -73,10 +76,10 @@ void inbox_ghost_add(struct fs_inbox *ib, const char *rel,
 void inbox_ghost_expire(struct fs_inbox *ib, struct strv *gone);
 /* Forgets rel as consumed (it is written again, renamed, removed). */
 void inbox_ghost_drop(struct fs_inbox *ib, const char *rel);
-/* Removes the held entries of (project, name) older than seq that no
- * handle has open: their bytes would never be ingested. */
-void inbox_supersede(struct fs_inbox *ib, const char *project,
-		     const char *name, unsigned long long seq);
+/* Removes the held entries of (dir, name) older than seq that no handle
+ * has open: their bytes would never be ingested. */
+void inbox_supersede(struct fs_inbox *ib, const char *dir, const char *name,
+		     unsigned long long seq);
 /* Records one line for status (the last few are shown). */
 void inbox_add_err(struct fs_inbox *ib, const char *line);
 /* Calls the changed hook for rel (mu not held). */

@@ -23,38 +23,61 @@ int spool_project_ok(const char *p)
 	return store_project_name_ok(p) && strcmp(p, "failed") != 0;
 }
 
-int spool_split(const char *rel, char **project, const char **name)
+/* A folder below the project folder: any name a directory can have. */
+static int sub_ok(const char *s, size_t n)
 {
-	const char *slash = strchr(rel, '/');
+	return n && n <= NAME_MAX && !(n == 1 && s[0] == '.') &&
+	       !(n == 2 && s[0] == '.' && s[1] == '.');
+}
 
-	*project = NULL;
+int spool_dir_ok(const char *dir)
+{
+	const char *slash = strchr(dir, '/'), *s;
+	char *top;
+	int ok, depth = 1;
+
+	top = xstrndup(dir, slash ? (size_t)(slash - dir) : strlen(dir));
+	ok = spool_project_ok(top);
+	free(top);
+	for (s = slash; ok && s; s = slash, depth++) {
+		slash = strchr(s + 1, '/');
+		ok = sub_ok(s + 1, slash ? (size_t)(slash - s - 1) :
+			    strlen(s + 1));
+	}
+	return ok && depth <= SPOOL_MAX_DEPTH;
+}
+
+int spool_split(const char *rel, char **dir, const char **name)
+{
+	const char *slash = strrchr(rel, '/');
+
+	*dir = NULL;
 	*name = slash ? slash + 1 : rel;
-	if (!**name || strchr(*name, '/') || (!slash && !strcmp(rel, "failed")))
+	if (!**name || (!slash && !strcmp(rel, "failed")))
 		return -ENOENT;
 	if (slash) {
-		*project = xstrndup(rel, (size_t)(slash - rel));
-		if (!spool_project_ok(*project)) {
-			free(*project);
-			*project = NULL;
+		*dir = xstrndup(rel, (size_t)(slash - rel));
+		if (!spool_dir_ok(*dir)) {
+			free(*dir);
+			*dir = NULL;
 			return -ENOENT;
 		}
 	}
 	if (strlen(*name) > NAME_MAX - SPOOL_SEQ_DIGITS - 1) {
-		free(*project);
-		*project = NULL;
+		free(*dir);
+		*dir = NULL;
 		return -ENAMETOOLONG;
 	}
 	return 0;
 }
 
-/* dir/sub[/project][/SEQ.name] */
+/* spool/sub[/dir][/SEQ.name] */
 static void path_of(const struct spool *sp, struct buf *b, const char *sub,
-		    const char *project, unsigned long long seq,
-		    const char *name)
+		    const char *dir, unsigned long long seq, const char *name)
 {
 	buf_addf(b, "%s/%s", sp->dir, sub);
-	if (project)
-		buf_addf(b, "/%s", project);
+	if (dir)
+		buf_addf(b, "/%s", dir);
 	if (name)
 		buf_addf(b, "/%0*llu.%s", SPOOL_SEQ_DIGITS, seq, name);
 }
@@ -86,17 +109,33 @@ static int fsync_path(const char *path)
 	return rc;
 }
 
-/* mkdir that is durable: the parent is synced when the dir is new. */
-static int mkdir_durable(const struct spool *sp, const char *path)
+/* mkdir of queue/dir that is durable: the parent is synced when the
+ * folder is new.  parents: make the missing ones too (mkdir -p). */
+static int mkdir_durable(const struct spool *sp, const char *dir, int parents)
 {
-	struct buf parent = BUF_INIT(BUF_MAX_SMALL);
-	int rc;
+	struct buf path = BUF_INIT(BUF_MAX_SMALL);
+	const char *end = parents ? strchr(dir, '/') : NULL;
+	int rc = 0;
 
-	if (mkdir(path, 0700))
-		return errno == EEXIST ? 0 : -errno;
-	path_of(sp, &parent, "queue", NULL, 0, NULL);
-	rc = fsync_path(buf_str(&parent));
-	buf_release(&parent);
+	for (;;) {
+		size_t n = end ? (size_t)(end - dir) : strlen(dir);
+
+		buf_reset(&path);
+		path_of(sp, &path, "queue", NULL, 0, NULL);
+		buf_addf(&path, "/%.*s", (int)n, dir);
+		if (mkdir(buf_str(&path), 0700) == 0) {
+			/* new: its entry in the parent must last too */
+			buf_truncate(&path, (size_t)(strrchr(buf_str(&path),
+							     '/') - path.p));
+			rc = fsync_path(buf_str(&path));
+		} else if (errno != EEXIST) {
+			rc = -errno;
+		}
+		if (rc || !end)
+			break;
+		end = strchr(end + 1, '/');
+	}
+	buf_release(&path);
 	return rc;
 }
 
@@ -180,16 +219,15 @@ int spool_create(struct spool *sp, unsigned long long *seq, struct buf *path)
 }
 
 int spool_commit(struct spool *sp, int fd, struct buf *path,
-		 const char *project, const char *name,
-		 unsigned long long seq)
+		 const char *dir, const char *name, unsigned long long seq)
 {
 	struct buf d = BUF_INIT(BUF_MAX_SMALL), q = BUF_INIT(BUF_MAX_SMALL);
 	int rc = fsync(fd) ? -errno : 0;
 
-	path_of(sp, &d, "queue", project, 0, NULL);
-	path_of(sp, &q, "queue", project, seq, name);
-	if (!rc && project)
-		rc = mkdir_durable(sp, buf_str(&d));
+	path_of(sp, &d, "queue", dir, 0, NULL);
+	path_of(sp, &q, "queue", dir, seq, name);
+	if (!rc && dir)
+		rc = mkdir_durable(sp, dir, 1);
 	if (!rc && rename(buf_str(path), buf_str(&q)))
 		rc = -errno;
 	if (!rc) {
@@ -209,7 +247,7 @@ int spool_commit(struct spool *sp, int fd, struct buf *path,
 void spool_list_release(struct spool_list *q)
 {
 	for (size_t i = 0; i < q->n; i++) {
-		free(q->v[i].project);
+		free(q->v[i].dir);
 		free(q->v[i].name);
 		free(q->v[i].path);
 	}
@@ -232,23 +270,32 @@ static unsigned long long parse_entry(const char *n, const char **name)
 	return seq;
 }
 
-static void scan_dir(struct spool *sp, const char *project,
-		     struct spool_list *q, struct strv *subdirs)
+/* The entries of queue/dir (NULL: queue/ itself) into q, its folders
+ * into dirs; depth is the folder's. */
+static void scan_dir(struct spool *sp, const char *dir, int depth,
+		     struct spool_list *q, struct strv *dirs)
 {
 	struct buf p = BUF_INIT(BUF_MAX_SMALL);
 	DIR *d;
 	struct dirent *de;
 
-	path_of(sp, &p, "queue", project, 0, NULL);
+	path_of(sp, &p, "queue", dir, 0, NULL);
 	d = opendir(buf_str(&p));
 	while (d && (de = readdir(d))) {
 		const char *name = NULL;
 		unsigned long long seq;
 		struct spool_ent *e;
 
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
 		if (is_dir(d, de)) {
-			if (!project && subdirs && spool_project_ok(de->d_name))
-				strv_push(subdirs, de->d_name);
+			buf_reset(&p);
+			if (dir)
+				buf_addf(&p, "%s/", dir);
+			buf_adds(&p, de->d_name);
+			if (depth < SPOOL_MAX_DEPTH &&
+			    (dir || spool_project_ok(de->d_name)))
+				strv_push(dirs, buf_str(&p));
 			continue;
 		}
 		seq = parse_entry(de->d_name, &name);
@@ -257,10 +304,10 @@ static void scan_dir(struct spool *sp, const char *project,
 		XGROW(q->v, q->cap, q->n + 1);
 		e = &q->v[q->n++];
 		e->seq = seq;
-		e->project = project ? xstrdup(project) : NULL;
+		e->dir = dir ? xstrdup(dir) : NULL;
 		e->name = xstrdup(name);
 		buf_reset(&p);
-		path_of(sp, &p, "queue", project, 0, NULL);
+		path_of(sp, &p, "queue", dir, 0, NULL);
 		buf_addf(&p, "/%s", de->d_name);
 		e->path = xstrdup(buf_str(&p));
 	}
@@ -269,17 +316,30 @@ static void scan_dir(struct spool *sp, const char *project,
 	buf_release(&p);
 }
 
-void spool_scan(struct spool *sp, struct spool_list *q, struct strv *projects)
+static int depth_of(const char *dir)
 {
-	struct strv dirs = STRV_INIT;
+	int n = 1;
 
-	scan_dir(sp, NULL, q, &dirs);
-	for (size_t i = 0; i < dirs.n; i++) {
-		scan_dir(sp, dirs.v[i], q, NULL);
-		if (projects)
-			strv_push(projects, dirs.v[i]);
+	while ((dir = strchr(dir, '/')))
+		n++, dir++;
+	return n;
+}
+
+void spool_scan(struct spool *sp, struct spool_list *q, struct strv *dirs)
+{
+	struct strv all = STRV_INIT;
+
+	scan_dir(sp, NULL, 0, q, &all);
+	/* all grows while it is walked: breadth first, parents first */
+	for (size_t i = 0; i < all.n; i++) {
+		char *dir = xstrdup(all.v[i]);
+
+		scan_dir(sp, dir, depth_of(dir), q, &all);
+		if (dirs)
+			strv_push(dirs, dir);
+		free(dir);
 	}
-	strv_clear(&dirs);
+	strv_clear(&all);
 }
 
 static int same_place(const char *a, const char *b)
@@ -288,12 +348,12 @@ static int same_place(const char *a, const char *b)
 }
 
 const struct spool_ent *spool_find(const struct spool_list *q,
-				   const char *project, const char *name)
+				   const char *dir, const char *name)
 {
 	const struct spool_ent *hit = NULL;
 
 	for (size_t i = 0; i < q->n; i++)
-		if (same_place(q->v[i].project, project) &&
+		if (same_place(q->v[i].dir, dir) &&
 		    !strcmp(q->v[i].name, name) &&
 		    (!hit || q->v[i].seq > hit->seq))
 			hit = &q->v[i];
@@ -317,17 +377,17 @@ int spool_ready(const struct spool_ent *e)
 	return e->name[0] != '.' && !spool_stat(e, &st) && st.st_size > 0;
 }
 
-int spool_move(struct spool *sp, struct buf *path, const char *project,
+int spool_move(struct spool *sp, struct buf *path, const char *dir,
 	       const char *name, unsigned long long *seq)
 {
 	struct buf d = BUF_INIT(BUF_MAX_SMALL), to = BUF_INIT(BUF_MAX_SMALL);
 	unsigned long long s = next_seq(sp);
 	int rc = 0;
 
-	path_of(sp, &d, "queue", project, 0, NULL);
-	path_of(sp, &to, "queue", project, s, name);
-	if (project)
-		rc = mkdir_durable(sp, buf_str(&d));
+	path_of(sp, &d, "queue", dir, 0, NULL);
+	path_of(sp, &to, "queue", dir, s, name);
+	if (dir)
+		rc = mkdir_durable(sp, dir, 1);
 	if (!rc && rename(buf_str(path), buf_str(&to)))
 		rc = -errno;
 	if (!rc) {
@@ -432,43 +492,37 @@ int spool_fail(struct spool *sp, const struct spool_ent *e, const char *why,
 	return rc;
 }
 
-/* ---- project folders and failed/ ---- */
+/* ---- folders and failed/ ---- */
 
-int spool_has_project(struct spool *sp, const char *p)
+int spool_has_dir(struct spool *sp, const char *dir)
 {
 	struct buf path = BUF_INIT(BUF_MAX_SMALL);
 	struct stat st;
 	int yes;
 
-	if (!spool_project_ok(p))
+	if (!spool_dir_ok(dir))
 		return 0;
-	path_of(sp, &path, "queue", p, 0, NULL);
+	path_of(sp, &path, "queue", dir, 0, NULL);
 	yes = !stat(buf_str(&path), &st) && S_ISDIR(st.st_mode);
 	buf_release(&path);
 	return yes;
 }
 
-int spool_add_project(struct spool *sp, const char *p)
+int spool_add_dir(struct spool *sp, const char *dir, int parents)
 {
-	struct buf path = BUF_INIT(BUF_MAX_SMALL);
-	int rc;
-
-	if (!spool_project_ok(p))
+	if (!spool_dir_ok(dir))
 		return -EINVAL;
-	path_of(sp, &path, "queue", p, 0, NULL);
-	rc = mkdir_durable(sp, buf_str(&path));
-	buf_release(&path);
-	return rc;
+	return mkdir_durable(sp, dir, parents);
 }
 
-int spool_remove_project(struct spool *sp, const char *p)
+int spool_remove_dir(struct spool *sp, const char *dir)
 {
 	struct buf path = BUF_INIT(BUF_MAX_SMALL);
 	int rc;
 
-	if (!spool_project_ok(p))
+	if (!spool_dir_ok(dir))
 		return -EINVAL;
-	path_of(sp, &path, "queue", p, 0, NULL);
+	path_of(sp, &path, "queue", dir, 0, NULL);
 	rc = rmdir(buf_str(&path)) ? -errno : 0;
 	buf_release(&path);
 	return rc;

@@ -3,9 +3,16 @@
  * released, then removes it, or moves it to failed/ with its reason when
  * the error is the transcript's.  Other errors are tried again: a few
  * times, then failed; a full disk or a busy database is waited out
- * however long it lasts, since the transcript is not at fault. */
+ * however long it lasts, since the transcript is not at fault.
+ *
+ * A file in a folder below a project folder (inbox/P/D/NAME) came with a
+ * tree, as `recallfs ingest DIR` walks one: when it is no transcript at
+ * all (a subagent's .meta.json) it is removed and counted as skipped, not
+ * failed.  Written as inbox/NAME or inbox/P/NAME it was named on purpose,
+ * and a non-transcript fails, as `recallfs ingest FILE` does. */
 #include "common.h"
 #include "inbox_int.h"
+#include "tx.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -30,7 +37,7 @@ void inbox_kick(struct fs_inbox *ib)
 
 static void job_clear(struct job *j)
 {
-	free(j->e.project);
+	free(j->e.dir);
 	free(j->e.name);
 	free(j->e.path);
 	memset(&j->e, 0, sizeof(j->e));
@@ -54,10 +61,10 @@ static int pick(struct fs_inbox *ib, struct job *j)
 	job_clear(j);
 	if (best) {
 		j->e.seq = best->seq;
-		j->e.project = best->project ? xstrdup(best->project) : NULL;
+		j->e.dir = best->dir ? xstrdup(best->dir) : NULL;
 		j->e.name = xstrdup(best->name);
 		j->e.path = xstrdup(best->path);
-		inbox_rel_of(best->project, best->name, &j->rel);
+		inbox_rel_of(best->dir, best->name, &j->rel);
 	}
 	if (!best || best->seq != last || !lastpath ||
 	    strcmp(lastpath, best->path)) {
@@ -93,7 +100,7 @@ static void consumed(struct fs_inbox *ib, struct job *j)
 
 	if (spool_stat(&j->e, &st) == 0 && !inbox_of_writing(ib, j->rel.p)) {
 		spool_scan(&ib->sp, &q, NULL);
-		e = spool_find(&q, j->e.project, j->e.name);
+		e = spool_find(&q, j->e.dir, j->e.name);
 		if (!e || e->seq == j->e.seq)  /* no other copy: the name goes */
 			inbox_ghost_add(ib, buf_str(&j->rel), &st);
 		spool_list_release(&q);
@@ -136,6 +143,19 @@ static int done_failed(struct fs_inbox *ib, struct job *j, const char *why,
 	return 0;
 }
 
+/* 1 when j came with a tree (a folder below the project folder) and is
+ * no transcript at all. */
+static int walked_past(const struct job *j)
+{
+	struct buf data = BUF_INIT(TX_MAX_FILE);
+	int yes = 0;
+
+	if (j->e.dir && strchr(j->e.dir, '/') && !buf_read_file(&data, j->e.path))
+		yes = tx_detect(buf_str(&data), data.len) == TX_UNKNOWN;
+	buf_release(&data);
+	return yes;
+}
+
 /* Decides what an ingest's result means for the spool (mu held); the
  * failed/ name (if any) goes to failed. */
 static void settle(struct fs_inbox *ib, struct job *j, int rc,
@@ -147,6 +167,10 @@ static void settle(struct fs_inbox *ib, struct job *j, int rc,
 		buf_adds(err, err_str(rc));
 	if (!rc) {
 		done_ok(ib, j);
+	} else if (permanent(rc) && walked_past(j)) {
+		consumed(ib, j);
+		spool_remove(&ib->sp, &j->e);
+		ib->nskipped++;
 	} else if (permanent(rc) || (!waitable(rc) && ++j->tries >= MAX_TRIES)) {
 		if (done_failed(ib, j, buf_str(err), failed))
 			j->wait = MAX_BACKOFF;
@@ -182,11 +206,14 @@ static void run_job(struct fs_inbox *ib, struct job *j)
 	struct buf err = BUF_INIT(BUF_MAX_SMALL);
 	struct buf failed = BUF_INIT(BUF_MAX_SMALL);
 	char *rel = xstrdup(buf_str(&j->rel));
+	char *project = NULL;
 	int rc;
 
+	if (j->e.dir)   /* the project folder: the top one */
+		project = xstrndup(j->e.dir, strcspn(j->e.dir, "/"));
 	ib->current = xstrdup(rel);
 	pthread_mutex_unlock(&ib->mu);
-	rc = ib->h.ingest(ib->h.ctx, j->e.path, rel, j->e.project, &err);
+	rc = ib->h.ingest(ib->h.ctx, j->e.path, rel, project, &err);
 	pthread_mutex_lock(&ib->mu);
 	settle(ib, j, rc, &err, &failed);
 	free(ib->current);
@@ -204,6 +231,7 @@ static void run_job(struct fs_inbox *ib, struct job *j)
 	}
 	pthread_mutex_lock(&ib->mu);
 	free(rel);
+	free(project);
 	buf_release(&err);
 	buf_release(&failed);
 }

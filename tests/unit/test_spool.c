@@ -2,7 +2,7 @@
  * inbox names, writing and committing into the queue, what a restart
  * keeps and discards, the queue order and newest copy, held entries
  * (hidden, empty), moves, removal, failed/ with its one-line reasons, and
- * project folders. */
+ * folders (a project folder and folders below it). */
 #include "common.h"
 #include "inbox_spool.h"
 
@@ -53,9 +53,9 @@ static char *slurp(const char *path)
 	return buf_detach(&b);
 }
 
-/* Writes data as inbox path (project, name) the way the inbox does:
- * create in tmp/, write, commit.  0 or -errno. */
-static int put(struct spool *sp, const char *project, const char *name,
+/* Writes data as inbox path (dir, name) the way the inbox does: create in
+ * tmp/, write, commit.  0 or -errno. */
+static int put(struct spool *sp, const char *dir, const char *name,
 	       const char *data, unsigned long long *seq)
 {
 	struct buf path = BUF_INIT(BUF_MAX_SMALL);
@@ -67,7 +67,7 @@ static int put(struct spool *sp, const char *project, const char *name,
 	if (write(fd, data, strlen(data)) != (ssize_t)strlen(data))
 		rc = -EIO;
 	if (!rc)
-		rc = spool_commit(sp, fd, &path, project, name, s);
+		rc = spool_commit(sp, fd, &path, dir, name, s);
 	close(fd);
 	if (seq)
 		*seq = s;
@@ -89,11 +89,18 @@ static void test_split(void)
 	free(p);
 	T_EQ(spool_split("bikes/failed", &p, &n), 0);   /* only the root's */
 	free(p);
+	T_EQ(spool_split("a/sess/subagents/agent-x.jsonl", &p, &n), 0);
+	T_STREQ(p, "a/sess/subagents");
+	T_STREQ(n, "agent-x.jsonl");
+	free(p);
 	T_EQ(spool_split("failed", &p, &n), -ENOENT);
 	T_EQ(spool_split("failed/x", &p, &n), -ENOENT);
+	T_EQ(spool_split("failed/d/x", &p, &n), -ENOENT);
 	T_EQ(spool_split("", &p, &n), -ENOENT);
 	T_EQ(spool_split("bikes/", &p, &n), -ENOENT);
-	T_EQ(spool_split("a/b/c", &p, &n), -ENOENT);
+	T_EQ(spool_split("a//c", &p, &n), -ENOENT);
+	T_EQ(spool_split("a/../c", &p, &n), -ENOENT);
+	T_EQ(spool_split("a/b/c/d/e/f/g/h/i/x", &p, &n), -ENOENT);  /* deep */
 	T_CHECK(p == NULL);
 	memset(longname, 'x', sizeof(longname) - 1);
 	longname[sizeof(longname) - 1] = 0;
@@ -104,6 +111,11 @@ static void test_split(void)
 	T_CHECK(!spool_project_ok("failed"));
 	T_CHECK(!spool_project_ok("a/b"));
 	T_CHECK(!spool_project_ok(""));
+	T_CHECK(spool_dir_ok("bikes/sess/subagents"));
+	T_CHECK(spool_dir_ok("a/b/c/d/e/f/g/h"));
+	T_CHECK(!spool_dir_ok("a/b/c/d/e/f/g/h/i"));
+	T_CHECK(!spool_dir_ok("failed/x"));
+	T_CHECK(!spool_dir_ok("a/."));
 }
 
 static void test_open_layout(void)
@@ -267,7 +279,7 @@ static void test_move(void)
 	free(data);
 	spool_list_release(&q);
 	T_EQ(spool_move(&sp, &path, "garage", "t.json", &s2), 0);
-	T_CHECK(spool_has_project(&sp, "garage"));
+	T_CHECK(spool_has_dir(&sp, "garage"));
 	spool_scan(&sp, &q, NULL);
 	T_CHECK(spool_find(&q, "garage", "t.json") != NULL);
 	spool_list_release(&q);
@@ -316,7 +328,7 @@ static void test_fail(void)
 	for (size_t i = 0; i < q.n; i++) {
 		T_EQ(spool_fail(&sp, &q.v[i], "binary data,\nnot a transcript",
 				&name), 0);
-		T_STREQ(buf_str(&name), q.v[i].project ? "junk.bin.2" :
+		T_STREQ(buf_str(&name), q.v[i].dir ? "junk.bin.2" :
 			"junk.bin");
 	}
 	snprintf(path, sizeof(path), "%s/failed/junk.bin.error", dir);
@@ -345,31 +357,54 @@ static void test_fail(void)
 	buf_release(&name);
 }
 
-static void test_projects(void)
+/* Project folders and folders below them: made on mkdir or on commit,
+ * scanned parents first, removable once empty. */
+static void test_folders(void)
 {
 	struct spool sp;
 	struct spool_list q = SPOOL_LIST_INIT;
-	struct strv projects = STRV_INIT;
+	struct strv dirs = STRV_INIT;
 	struct buf err = BUF_INIT(BUF_MAX_SMALL);
+	const struct spool_ent *e;
 
-	T_EQ(spool_open(&sp, spool_dir("projects"), &err), 0);
-	T_CHECK(!spool_has_project(&sp, "bikes"));
-	T_EQ(spool_add_project(&sp, "bikes"), 0);
-	T_EQ(spool_add_project(&sp, "bikes"), 0);   /* already there */
-	T_EQ(spool_add_project(&sp, "failed"), -EINVAL);
-	T_CHECK(spool_has_project(&sp, "bikes"));
+	T_EQ(spool_open(&sp, spool_dir("folders"), &err), 0);
+	T_CHECK(!spool_has_dir(&sp, "bikes"));
+	T_EQ(spool_add_dir(&sp, "bikes", 0), 0);
+	T_EQ(spool_add_dir(&sp, "bikes", 0), 0);   /* already there */
+	T_EQ(spool_add_dir(&sp, "failed", 0), -EINVAL);
+	T_EQ(spool_add_dir(&sp, "bikes/s1/subagents", 0), -ENOENT);
+	T_EQ(spool_add_dir(&sp, "bikes/s1", 0), 0);
+	T_EQ(spool_add_dir(&sp, "bikes/s1/subagents", 0), 0);
+	T_CHECK(spool_has_dir(&sp, "bikes/s1/subagents"));
 	T_EQ(put(&sp, "bikes", "chain.txt", "x", NULL), 0);
-	T_EQ(put(&sp, "notes", "n.txt", "y", NULL), 0);  /* made on commit */
-	spool_scan(&sp, &q, &projects);
-	T_EQ(q.n, 2);
-	T_EQ(projects.n, 2);
-	T_CHECK(strv_has(&projects, "bikes") && strv_has(&projects, "notes"));
-	T_EQ(spool_remove_project(&sp, "bikes"), -ENOTEMPTY);
+	T_EQ(put(&sp, "bikes/s1/subagents", "agent-a.jsonl", "y", NULL), 0);
+	T_EQ(put(&sp, "notes/d", "n.txt", "z", NULL), 0);  /* made on commit */
+	spool_scan(&sp, &q, &dirs);
+	T_EQ(q.n, 3);
+	e = spool_find(&q, "bikes/s1/subagents", "agent-a.jsonl");
+	T_CHECK(e != NULL);
+	T_CHECK(spool_find(&q, "bikes", "agent-a.jsonl") == NULL);
+	T_EQ(dirs.n, 5);
+	for (size_t i = 0; i < dirs.n; i++) {         /* parents first */
+		const char *slash = strrchr(dirs.v[i], '/');
+		size_t k;
+
+		for (k = 0; slash && k < i; k++)
+			if (strlen(dirs.v[k]) == (size_t)(slash - dirs.v[i]) &&
+			    !strncmp(dirs.v[k], dirs.v[i], strlen(dirs.v[k])))
+				break;
+		T_CHECK(!slash || k < i);
+	}
+	T_CHECK(strv_has(&dirs, "notes/d") && strv_has(&dirs, "bikes/s1"));
+	T_EQ(spool_remove_dir(&sp, "bikes/s1/subagents"), -ENOTEMPTY);
+	T_EQ(spool_remove_dir(&sp, "bikes"), -ENOTEMPTY);
 	for (size_t i = 0; i < q.n; i++)
 		spool_remove(&sp, &q.v[i]);
-	T_EQ(spool_remove_project(&sp, "bikes"), 0);
-	T_CHECK(!spool_has_project(&sp, "bikes"));
-	strv_clear(&projects);
+	T_EQ(spool_remove_dir(&sp, "bikes/s1/subagents"), 0);
+	T_EQ(spool_remove_dir(&sp, "bikes/s1"), 0);
+	T_EQ(spool_remove_dir(&sp, "bikes"), 0);
+	T_CHECK(!spool_has_dir(&sp, "bikes"));
+	strv_clear(&dirs);
 	spool_list_release(&q);
 	spool_release(&sp);
 	buf_release(&err);
@@ -398,4 +433,4 @@ static void test_foreign_files(void)
 
 T_MAIN(test_split, test_open_layout, test_commit_and_restart,
        test_newest_and_order, test_held, test_move, test_remove, test_fail,
-       test_projects, test_foreign_files)
+       test_folders, test_foreign_files)
