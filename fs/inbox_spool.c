@@ -218,28 +218,38 @@ int spool_create(struct spool *sp, unsigned long long *seq, struct buf *path)
 	return fd < 0 ? -errno : fd;
 }
 
-int spool_commit(struct spool *sp, int fd, struct buf *path,
-		 const char *dir, const char *name, unsigned long long seq)
+/* Renames the file at *path to queue/[dir/]SEQ.name (making the folders
+ * it needs) and syncs the folder; *path is then the new place.  If the
+ * sync fails the rename may not survive a crash: the caller reports the
+ * error, and the file is found where it was. */
+static int place(struct spool *sp, struct buf *path, const char *dir,
+		 const char *name, unsigned long long seq)
 {
-	struct buf d = BUF_INIT(BUF_MAX_SMALL), q = BUF_INIT(BUF_MAX_SMALL);
-	int rc = fsync(fd) ? -errno : 0;
+	struct buf d = BUF_INIT(BUF_MAX_SMALL), to = BUF_INIT(BUF_MAX_SMALL);
+	int rc = 0;
 
 	path_of(sp, &d, "queue", dir, 0, NULL);
-	path_of(sp, &q, "queue", dir, seq, name);
-	if (!rc && dir)
+	path_of(sp, &to, "queue", dir, seq, name);
+	if (dir)
 		rc = mkdir_durable(sp, dir, 1);
-	if (!rc && rename(buf_str(path), buf_str(&q)))
+	if (!rc && rename(buf_str(path), buf_str(&to)))
 		rc = -errno;
 	if (!rc) {
 		buf_reset(path);
-		buf_adds(path, buf_str(&q));
-		/* the rename is done; if this sync fails the entry may come
-		 * back in tmp/ after a crash, where its writer saw an error */
+		buf_adds(path, buf_str(&to));
 		rc = fsync_path(buf_str(&d));
 	}
 	buf_release(&d);
-	buf_release(&q);
+	buf_release(&to);
 	return rc;
+}
+
+int spool_commit(struct spool *sp, int fd, struct buf *path,
+		 const char *dir, const char *name, unsigned long long seq)
+{
+	if (fsync(fd))
+		return -errno;
+	return place(sp, path, dir, name, seq);
 }
 
 /* ---- the queue ---- */
@@ -380,24 +390,13 @@ int spool_ready(const struct spool_ent *e)
 int spool_move(struct spool *sp, struct buf *path, const char *dir,
 	       const char *name, unsigned long long *seq)
 {
-	struct buf d = BUF_INIT(BUF_MAX_SMALL), to = BUF_INIT(BUF_MAX_SMALL);
 	unsigned long long s = next_seq(sp);
-	int rc = 0;
+	char *was = xstrdup(buf_str(path));
+	int rc = place(sp, path, dir, name, s);
 
-	path_of(sp, &d, "queue", dir, 0, NULL);
-	path_of(sp, &to, "queue", dir, s, name);
-	if (dir)
-		rc = mkdir_durable(sp, dir, 1);
-	if (!rc && rename(buf_str(path), buf_str(&to)))
-		rc = -errno;
-	if (!rc) {
-		buf_reset(path);
-		buf_adds(path, buf_str(&to));
-		*seq = s;
-		rc = fsync_path(buf_str(&d));
-	}
-	buf_release(&d);
-	buf_release(&to);
+	if (strcmp(was, buf_str(path)))
+		*seq = s;       /* moved, even if the sync after failed */
+	free(was);
 	return rc;
 }
 
