@@ -37,21 +37,22 @@ char *http_shown_url(const char *url)
 
 void http_scrub(struct buf *b, const char *key)
 {
-	size_t kn = key ? strlen(key) : 0;
+	size_t kn = key ? strlen(key) : 0, from = 0;
+	struct buf t;
 	char *p;
 
-	if (!kn || !b->len)
+	if (!kn || !b->len || !memmem(b->p, b->len, key, kn))
 		return;
-	while ((p = memmem(b->p, b->len, key, kn))) {
-		struct buf t = BUF_INIT(b->max);
-		size_t off = (size_t)(p - b->p);
-
-		buf_add(&t, b->p, off);
+	/* Past each mask: "[key]" may itself hold a short key. */
+	buf_init(&t, b->max);
+	while ((p = memmem(b->p + from, b->len - from, key, kn))) {
+		buf_add(&t, b->p + from, (size_t)(p - b->p) - from);
 		buf_adds(&t, "[key]");
-		buf_add(&t, p + kn, b->len - off - kn);
-		buf_release(b);
-		*b = t;
+		from = (size_t)(p - b->p) + kn;
 	}
+	buf_add(&t, b->p + from, b->len - from);
+	buf_release(b);
+	*b = t;
 }
 
 void http_excerpt(struct buf *out, const char *body, size_t len)
@@ -427,8 +428,9 @@ static int status_failed(struct http_pool *p, struct http_req *r,
 	r->err = -err_from_http(r->status);
 	buf_addf(&r->why, "%s: HTTP %ld", p->shown, r->status);
 	http_excerpt(&r->why, r->reply.p, r->reply.len);
+	/* libcurl says 0 for "no Retry-After" too: then the backoff. */
 	if (retry && cu->easy_getinfo(r->easy, CURLINFO_RETRY_AFTER, &ra) ==
-	    CURLE_OK && ra >= 0)
+	    CURLE_OK && ra > 0)
 		*ra_ms = ra > 86400 ? 86400000L : (long)ra * 1000;
 	return retry;
 }

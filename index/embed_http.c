@@ -16,7 +16,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define HTTP_REPLY_MAX BUF_MAX_TEXT
+/* Reply cap per text asked for: room for a 4096-d vector as JSON. */
+#define REPLY_PER_TEXT (256u << 10)
 #define TEXT_MAX_BYTES 8192     /* longer texts are cut (model context) */
 
 struct emb_http {
@@ -50,9 +51,13 @@ static void settings(struct http_opts *o, size_t *batch)
 	/* A Retry-After longer than a request may take is not waited out:
 	 * ingest and the mount's worker wait on the embedder. */
 	o->max_wait_ms = o->timeout_ms;
-	o->max_reply = HTTP_REPLY_MAX;
 	o->parallel = 1;
 	*batch = (size_t)env_long("RECALLFS_EMBED_BATCH", 32, 1, 4096);
+	o->max_reply = *batch * REPLY_PER_TEXT;
+	if (o->max_reply < (1u << 20))
+		o->max_reply = 1u << 20;
+	if (o->max_reply > BUF_MAX_TEXT)
+		o->max_reply = BUF_MAX_TEXT;
 }
 
 static char *endpoint(const char *base)
