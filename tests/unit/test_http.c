@@ -314,24 +314,31 @@ static void test_failure_set(void)
 	fake_stop(&f);
 }
 
+/* One case by all three, each against a fresh store for the LLM. */
+static void run_three(const struct fcase *c, const char *base,
+		      const char *db, int64_t ms[3])
+{
+	struct store st;
+
+	embed_env();
+	run_http(c, base, &ms[0]);
+	run_embed(c, base, &ms[1]);
+	open_store(&st, db);
+	run_llm(c, &st, base, 0, &ms[2]);
+	store_close(&st);
+	embed_env_clear();
+}
+
 /* Nobody listens: refused, retried with backoff, then one line. */
 static void test_refused(void)
 {
 	struct fcase c = { "refused", -ECONNREFUSED, -ECONNREFUSED,
 			   STORE_FAILED, 3, "127.0.0.1", NULL, NULL };
-	struct store st;
 	char base[64];
-	int port = free_port();
 	int64_t ms[3];
 
-	snprintf(base, sizeof(base), "http://127.0.0.1:%d/v1", port);
-	embed_env();
-	run_http(&c, base, &ms[0]);
-	run_embed(&c, base, &ms[1]);
-	open_store(&st, "refused-http.db");
-	run_llm(&c, &st, base, 0, &ms[2]);
-	store_close(&st);
-	embed_env_clear();
+	snprintf(base, sizeof(base), "http://127.0.0.1:%d/v1", free_port());
+	run_three(&c, base, "refused-http.db", ms);
 	/* Two backoffs of at least 25 and 50 ms: the embedder retried too
 	 * (nothing else tells, with nobody there to count). */
 	T_CHECK(ms[1] >= 75);
@@ -395,7 +402,6 @@ static void test_tls_refused(void)
 {
 	struct fcase c = { "tls", -EPROTO, -EPROTO, STORE_FAILED, 1,
 			   "certificate", NULL, NULL };
-	struct store st;
 	char base[64];
 	int port = 0;
 	int64_t ms[3];
@@ -410,13 +416,7 @@ static void test_tls_refused(void)
 	if (pid <= 0)
 		return;
 	snprintf(base, sizeof(base), "https://127.0.0.1:%d/v1", port);
-	embed_env();
-	run_http(&c, base, &ms[0]);
-	run_embed(&c, base, &ms[1]);
-	open_store(&st, "tls.db");
-	run_llm(&c, &st, base, 0, &ms[2]);
-	store_close(&st);
-	embed_env_clear();
+	run_three(&c, base, "tls.db", ms);
 	kill(pid, SIGTERM);
 	waitpid(pid, NULL, 0);
 }
