@@ -204,12 +204,13 @@ static int pool_start(struct http_pool *p, struct buf *why)
 		l = t;
 	if (l && p->auth && (t = cu->slist_append(l, p->auth)))
 		l = t;
-	p->headers = l;
-	p->multi = cu->multi_init();
-	if (!l || !p->multi) {
+	p->multi = l ? cu->multi_init() : NULL;
+	if (!p->multi) {
+		cu->slist_free_all(l);
 		buf_adds(why, "out of memory starting libcurl");
 		return -ENOMEM;
 	}
+	p->headers = l;
 	return 0;
 }
 
