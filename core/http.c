@@ -1,7 +1,7 @@
 /* http.c: the one HTTP client (see http.h for the policy).  In order: the
- * text helpers (shown URL, key scrubbing, excerpts), the retry delay, the
- * requests, the pool (setup, sending, classifying a finished transfer,
- * the wait loop).  Every transfer goes through one curl multi handle per
+ * retry delay, the requests, the pool (setup, sending, classifying a
+ * finished transfer, the wait loop); the texts of its messages are in
+ * http_text.c.  Every transfer goes through one curl multi handle per
  * pool, which also keeps connections alive between requests. */
 #include "common.h"
 #include "http.h"
@@ -14,65 +14,8 @@
 #include <unistd.h>
 
 #define HTTP_BACKOFF_CAP_MS 60000L
-#define HTTP_EXCERPT 160
 
 #define cu (&http_curl_fn)      /* filled once libcurl is loaded */
-
-/* --- text --------------------------------------------------------------- */
-
-char *http_shown_url(const char *url)
-{
-	const char *p = strstr(url, "://"), *at, *slash;
-	struct buf b = BUF_INIT(BUF_MAX_SMALL);
-
-	if (!p)
-		return xstrdup(url);
-	p += 3;
-	slash = strchr(p, '/');
-	at = memchr(p, '@', slash ? (size_t)(slash - p) : strlen(p));
-	buf_add(&b, url, (size_t)(p - url));
-	buf_adds(&b, at ? at + 1 : p);
-	return buf_detach(&b);
-}
-
-void http_scrub(struct buf *b, const char *key)
-{
-	size_t kn = key ? strlen(key) : 0, from = 0;
-	struct buf t;
-	char *p;
-
-	if (!kn || !b->len || !memmem(b->p, b->len, key, kn))
-		return;
-	/* Past each mask: "[key]" may itself hold a short key. */
-	buf_init(&t, b->max);
-	while ((p = memmem(b->p + from, b->len - from, key, kn))) {
-		buf_add(&t, b->p + from, (size_t)(p - b->p) - from);
-		buf_adds(&t, "[key]");
-		from = (size_t)(p - b->p) + kn;
-	}
-	buf_add(&t, b->p + from, b->len - from);
-	buf_release(b);
-	*b = t;
-}
-
-void http_excerpt(struct buf *out, const char *body, size_t len)
-{
-	size_t n = len < HTTP_EXCERPT ? len : HTTP_EXCERPT;
-
-	if (n < len)    /* do not cut a UTF-8 sequence */
-		while (n && ((unsigned char)body[n] & 0xc0) == 0x80)
-			n--;
-	if (!n)
-		return;
-	buf_adds(out, ": ");
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)body[i];
-
-		buf_addc(out, c < 0x20 || c == 0x7f ? ' ' : (char)c);
-	}
-	if (n < len)
-		buf_adds(out, "...");
-}
 
 /* --- retry delay -------------------------------------------------------- */
 

@@ -119,6 +119,8 @@ int http_send(struct http_pool *p, struct http_req *r);
  * (attempts spent, or a wait over max_wait_ms). */
 long http_retry_delay(const struct http_opts *o, int tries,
 		      long retry_after_ms, uint64_t rnd);
+/* --- texts safe to print (http_text.c) --------------------------------- */
+
 /* Replaces every copy of key in b by "[key]" (nothing for NULL or ""). */
 void http_scrub(struct buf *b, const char *key);
 /* Appends ": " and the first 160 bytes of body, control bytes as spaces,
