@@ -46,7 +46,7 @@ void inbox_supersede(struct fs_inbox *ib, const char *dir, const char *name,
 {
 	struct spool_list q = SPOOL_LIST_INIT;
 
-	spool_scan(&ib->sp, &q, NULL);
+	spool_scan_dir(&ib->sp, dir, &q, NULL);
 	for (size_t i = 0; i < q.n; i++)
 		if (q.v[i].seq < seq && same_place(q.v[i].dir, dir) &&
 		    !strcmp(q.v[i].name, name) && !spool_ready(&q.v[i]) &&
@@ -208,7 +208,7 @@ static int getattr_file(struct fs_inbox *ib, const char *rel,
 		return rc;
 	}
 	if (!spool_split(rel, &dir, &name)) {
-		spool_scan(&ib->sp, &q, NULL);
+		spool_scan_dir(&ib->sp, dir, &q, NULL);
 		e = spool_find(&q, dir, name);
 		if (e)
 			rc = spool_stat(e, st);
@@ -297,7 +297,7 @@ static int list_locked(struct fs_inbox *ib, const char *rel,
 		return spool_failed_list(&ib->sp, files);
 	if (*rel && !inbox_is_dir(ib, rel))
 		return -ENOENT;
-	spool_scan(&ib->sp, &q, &all);
+	spool_scan_dir(&ib->sp, *rel ? rel : NULL, &q, &all);
 	list_dirs(&all, *rel ? rel : NULL, dirs);
 	if (!*rel && ib->h.projects)
 		ib->h.projects(ib->h.ctx, dirs);
@@ -352,7 +352,7 @@ static int unlink_file(struct fs_inbox *ib, const char *rel)
 	}
 	if (spool_split(rel, &dir, &name))
 		return rc;
-	spool_scan(&ib->sp, &q, NULL);
+	spool_scan_dir(&ib->sp, dir, &q, NULL);
 	for (size_t i = 0; i < q.n; i++)
 		if (same_place(q.v[i].dir, dir) &&
 		    !strcmp(q.v[i].name, name) &&
@@ -447,7 +447,7 @@ static int move_queued(struct fs_inbox *ib, const char *fp, const char *fname,
 	struct buf path = BUF_INIT(BUF_MAX_SMALL);
 	int rc = -ENOENT;
 
-	spool_scan(&ib->sp, &q, NULL);
+	spool_scan_dir(&ib->sp, fp, &q, NULL);
 	for (;;) {
 		const struct spool_ent *e = NULL;
 

@@ -125,7 +125,7 @@ static int open_existing(struct fs_inbox *ib, const char *rel)
 	if (f)
 		path = buf_str(&f->path);
 	else if (!spool_split(rel, &dir, &name)) {
-		spool_scan(&ib->sp, &q, NULL);
+		spool_scan_dir(&ib->sp, dir, &q, NULL);
 		e = spool_find(&q, dir, name);
 		path = e ? e->path : NULL;
 	}

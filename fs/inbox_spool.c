@@ -303,7 +303,7 @@ static void scan_dir(struct spool *sp, const char *dir, int depth,
 			if (dir)
 				buf_addf(&p, "%s/", dir);
 			buf_adds(&p, de->d_name);
-			if (depth < SPOOL_MAX_DEPTH &&
+			if (dirs && depth < SPOOL_MAX_DEPTH &&
 			    (dir || spool_project_ok(de->d_name)))
 				strv_push(dirs, buf_str(&p));
 			continue;
@@ -333,6 +333,12 @@ static int depth_of(const char *dir)
 	while ((dir = strchr(dir, '/')))
 		n++, dir++;
 	return n;
+}
+
+void spool_scan_dir(struct spool *sp, const char *dir, struct spool_list *q,
+		    struct strv *subdirs)
+{
+	scan_dir(sp, dir, dir ? depth_of(dir) : 0, q, subdirs);
 }
 
 void spool_scan(struct spool *sp, struct spool_list *q, struct strv *dirs)

@@ -87,6 +87,11 @@ int spool_commit(struct spool *sp, int fd, struct buf *path,
 /* Appends every queued entry to q (any order); dirs (if not NULL) gets
  * every folder, each before the folders inside it. */
 void spool_scan(struct spool *sp, struct spool_list *q, struct strv *dirs);
+/* The same for one folder (NULL: the root) alone: its entries into q,
+ * the folders directly in it (as paths "DIR/SUB") into subdirs if not
+ * NULL. */
+void spool_scan_dir(struct spool *sp, const char *dir, struct spool_list *q,
+		    struct strv *subdirs);
 void spool_list_release(struct spool_list *q);
 /* The newest entry for (dir, name) in q, or NULL. */
 const struct spool_ent *spool_find(const struct spool_list *q,

@@ -99,7 +99,7 @@ static void consumed(struct fs_inbox *ib, struct job *j)
 	const struct spool_ent *e;
 
 	if (spool_stat(&j->e, &st) == 0 && !inbox_of_writing(ib, j->rel.p)) {
-		spool_scan(&ib->sp, &q, NULL);
+		spool_scan_dir(&ib->sp, j->e.dir, &q, NULL);
 		e = spool_find(&q, j->e.dir, j->e.name);
 		if (!e || e->seq == j->e.seq)  /* no other copy: the name goes */
 			inbox_ghost_add(ib, buf_str(&j->rel), &st);

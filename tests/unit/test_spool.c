@@ -396,6 +396,20 @@ static void test_folders(void)
 		T_CHECK(!slash || k < i);
 	}
 	T_CHECK(strv_has(&dirs, "notes/d") && strv_has(&dirs, "bikes/s1"));
+	spool_list_release(&q);
+	strv_clear(&dirs);
+	spool_scan_dir(&sp, "bikes", &q, &dirs);        /* one folder alone */
+	T_EQ(q.n, 1);
+	T_STREQ(q.n ? q.v[0].name : "", "chain.txt");
+	T_EQ(dirs.n, 1);
+	T_STREQ(dirs.n ? dirs.v[0] : "", "bikes/s1");
+	spool_list_release(&q);
+	strv_clear(&dirs);
+	spool_scan_dir(&sp, NULL, &q, &dirs);
+	T_EQ(q.n, 0);
+	T_EQ(dirs.n, 2);
+	spool_list_release(&q);
+	spool_scan(&sp, &q, NULL);
 	T_EQ(spool_remove_dir(&sp, "bikes/s1/subagents"), -ENOTEMPTY);
 	T_EQ(spool_remove_dir(&sp, "bikes"), -ENOTEMPTY);
 	for (size_t i = 0; i < q.n; i++)
