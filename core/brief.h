@@ -30,7 +30,7 @@ struct brief_item {
 	char *slug;
 	int64_t time;           /* t_end, else t_start; 0 when unknown */
 	char *core, *context;
-	int related;            /* 0: the latest work; 1: shares keys with it */
+	int related;            /* 0: recent; 1: shares keys with the latest */
 	double score;           /* related: connection strength */
 	struct strv shares;     /* related: room keys and file names it
 	                           shares, strongest first, at most 3 */
@@ -42,7 +42,7 @@ struct brief {
 	int64_t since;          /* 0, or the window's start (unix seconds) */
 	long total;             /* exchanges of the project in the window */
 	int64_t latest;         /* time of the newest of them (0: none) */
-	struct brief_item *v;   /* latest (newest first), then related
+	struct brief_item *v;   /* recent (newest first), then related
 	                           (strongest first) */
 	size_t n, cap;
 	size_t tokens;          /* what the chosen items cost together */
