@@ -17,6 +17,7 @@
 
 #define CORE_MAX 480
 #define CONTEXT_MAX 240
+#define SHARE_MAX 60
 
 struct ctx {
 	const struct fs_brief_opts *o;
@@ -84,9 +85,11 @@ static int entry(struct ctx *c, const struct brief_item *it, struct buf *out)
 		rc = add_path(t, c->o, it);
 	if (!rc)
 		rc = buf_addf(t, " (%s", d);
-	for (size_t i = 0; !rc && i < it->shares.n; i++)
-		rc = buf_addf(t, "%s%s", i ? ", " : "; shares ",
-			      it->shares.v[i]);
+	for (size_t i = 0; !rc && i < it->shares.n; i++) {
+		rc = buf_adds(t, i ? ", " : "; shares ");
+		if (!rc)
+			rc = add_flat(t, it->shares.v[i], SHARE_MAX);
+	}
 	if (!rc)
 		rc = buf_adds(t, ")\n  ");
 	if (!rc)
@@ -122,9 +125,11 @@ static int header(const struct fs_brief_opts *o, const struct brief *b,
 		char s[16];
 
 		date(o->since, s);
-		rc = buf_addf(out, "%ld exchanges since %s", b->total, s);
+		rc = buf_addf(out, "%ld exchange%s since %s", b->total,
+			      b->total == 1 ? "" : "s", s);
 	} else if (!rc) {
-		rc = buf_addf(out, "%ld exchanges", b->total);
+		rc = buf_addf(out, "%ld exchange%s", b->total,
+			      b->total == 1 ? "" : "s");
 	}
 	if (!rc && b->total)
 		rc = buf_addf(out, ", the latest on %s. Below: recent ones, then "
