@@ -444,18 +444,37 @@ int brief_select(struct store *st, struct brief *b, size_t budget,
 
 /* ---- the project of a directory ---- */
 
-/* Length of cwd (trailing '/' aside) when dir is cwd or below it, else 0. */
+/* s[0..n) without trailing '/' (but "/" itself). */
+static size_t trim(const char *s, size_t n)
+{
+	while (n > 1 && s[n - 1] == '/')
+		n--;
+	return n;
+}
+
+/* 1 when s[0..n) is "/", one component deep (/tmp, /home), or home or a
+ * folder above it: too wide to claim the folders below it. */
+static int too_wide(const char *s, size_t n)
+{
+	const char *home = getenv("HOME");
+	size_t h = home ? trim(home, strlen(home)) : 0;
+
+	if (n <= 1 || !memchr(s + 1, '/', n - 1))
+		return 1;
+	return h && n <= h && !strncmp(s, home, n) && (n == h || home[n] == '/');
+}
+
+/* Length of cwd when dir is cwd, or a folder below it (where cwd is not
+ * too wide); else 0. */
 static size_t covers(const char *cwd, const char *dir)
 {
-	size_t n = strlen(cwd), d = strlen(dir);
+	size_t n = trim(cwd, strlen(cwd)), d = trim(dir, strlen(dir));
 
-	while (n > 1 && cwd[n - 1] == '/')
-		n--;
-	while (d > 1 && dir[d - 1] == '/')
-		d--;
 	if (!n || n > d || strncmp(cwd, dir, n))
 		return 0;
-	return n == d || dir[n] == '/' || n == 1 ? n : 0;
+	if (n == d)
+		return n;
+	return dir[n] == '/' && !too_wide(cwd, n) ? n : 0;
 }
 
 /* The project recorded in dir or the nearest folder above it. */

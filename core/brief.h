@@ -62,8 +62,10 @@ void brief_release(struct brief *b);
 
 /* The project recorded for directory dir: the one whose conversations were
  * recorded in dir or the nearest folder above it (the latest active one
- * when several were); else the project named as ingest names one from dir
- * (its last component).  *name owned by the caller.  -ENOENT when none. */
+ * when several were), except folders too wide to stand for a project
+ * ("/", one component deep like /tmp, $HOME and above); else the project
+ * named as ingest names one from dir (its last component).  *name owned by
+ * the caller.  -ENOENT when none. */
 int brief_project_for_dir(struct store *st, const char *dir, char **name);
 
 /* YYYY-MM-DD (UTC) -> unix seconds at its start.  -EINVAL. */

@@ -64,7 +64,7 @@ static int64_t conv(int64_t project, const char *key, const char *cwd,
 static void setup(void)
 {
 	struct buf path = BUF_INIT(BUF_MAX_SMALL), err = BUF_INIT(BUF_MAX_SMALL);
-	int64_t p2, p3, c1, c2, c3, c4;
+	int64_t p2, p3, c1, c2, c3, c4, c5, c6;
 
 	buf_addf(&path, "%s/brief.db", t_tmpdir());
 	unlink(path.p);
@@ -77,6 +77,8 @@ static void setup(void)
 	c2 = conv(p2, "s2", "/w/apple/", 100);
 	c3 = conv(p3, "s3", "/w/shared", 100);
 	c4 = conv(pid, "s4", "/w/shared", 100);
+	c5 = conv(p2, "s5", "/w", 100);          /* one deep: too wide */
+	c6 = conv(p2, "s6", "/home/u", 100);     /* $HOME: too wide */
 	old_file = put(c1, 0, 100, "old-file", NULL, "src/upload.c");
 	old_none = put(c1, 1, 200, "old-none", "parser", "src/parse.c");
 	old_both = put(c1, 2, 300, "old-both", "retry", "src/upload.c");
@@ -86,6 +88,8 @@ static void setup(void)
 			   "web/app.js");
 	pid = p2;
 	put(c2, 0, 50, "apple-one", NULL, NULL);
+	put(c5, 0, 50, "apple-wide", NULL, NULL);
+	put(c6, 0, 50, "apple-home", NULL, NULL);
 	pid = p3;
 	put(c3, 0, 9000, "fork-late", NULL, NULL);   /* the latest in /w/shared */
 	T_EQ(store_project(&st, "app", 0, &pid), 0);
@@ -121,6 +125,17 @@ static void test_project_for_dir(void)
 	expect_project("/elsewhere/app", "app");     /* by its name */
 	expect_project("/w/ap", NULL);
 	expect_project("/nowhere/zzz", NULL);
+	/* a recording in a folder too wide to stand for a project covers
+	 * only that folder */
+	setenv("HOME", "/home/u/", 1);
+	expect_project("/w", "apple");
+	expect_project("/w/other", NULL);
+	expect_project("/home/u", "apple");
+	expect_project("/home/u/new", NULL);
+	setenv("HOME", "/home/u/sub", 1);
+	expect_project("/home/u/new", NULL);    /* above $HOME: too */
+	unsetenv("HOME");
+	expect_project("/home/u/new", "apple"); /* two deep, no $HOME */
 }
 
 static size_t ten(const struct brief_item *it, void *ctx)
