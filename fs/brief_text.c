@@ -329,8 +329,13 @@ char *fs_brief_mount_root(void)
 	const char *e = getenv("RECALLFS_MOUNT"), *home = getenv("HOME");
 	struct buf b = BUF_INIT(BUF_MAX_SMALL);
 
-	if (e && *e)
-		return xstrdup(e);
+	if (e && *e) {
+		size_t n = strlen(e);
+
+		while (n && e[n - 1] == '/')
+			n--;            /* "/memory/" -> "/memory" */
+		return xstrndup(e, n);
+	}
 	if (!home || *home != '/')
 		return NULL;
 	buf_addf(&b, "%s/recallfs", strcmp(home, "/") ? home : "");

@@ -49,7 +49,7 @@ for p in $paths; do
 	check "show --verbatim $p" "$R" show --verbatim "$p" >/dev/null
 done
 check_contains "header says how to read one" "$out" "recallfs show --verbatim PATH"
-out=$(RECALLFS_MOUNT=/memory ctx --project shop)
+out=$(RECALLFS_MOUNT=/memory/ ctx --project shop)
 check_contains "with a mount root, paths are under it" "$out" "- /memory/projects/shop/exchanges/0000"
 check_contains "and the header says cat" "$out" "Full text: cat PATH/verbatim. Search: cat '/memory/projects/shop/query/WORDS'."
 
