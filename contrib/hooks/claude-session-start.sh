@@ -14,8 +14,8 @@
 # A session start must never wait on memory: recallfs runs under timeout(1)
 # (RECALLFS_CONTEXT_TIMEOUT seconds, default 2), reads the database
 # read-only, and on anything wrong (recallfs or the database missing, no
-# project for this directory, an error, too slow) this prints nothing and
-# exits 0.
+# project for this directory or nothing in it, an error, too slow) this
+# prints nothing and exits 0.
 #
 # Environment: RECALLFS_BIN (default: recallfs in PATH, else the installed
 # one), RECALLFS_DB (passed on), RECALLFS_CONTEXT_BUDGET (cl100k tokens,
@@ -43,7 +43,9 @@ cwd=$(printf '%s' "$payload" | tr -d '\n' |
 
 out=$(timeout -k 1 "$limit" "$bin" context --budget "$budget" \
 	</dev/null 2>/dev/null) || exit 0
-[ -n "$out" ] || exit 0
+# a header without a single exchange under it tells the agent nothing
+case $out in *'
+## '*) ;; *) exit 0 ;; esac
 
 # JSON string body: control characters other than tab and newline are
 # dropped (recallfs prints none), \ " tab newline escaped, invalid UTF-8

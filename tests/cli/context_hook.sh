@@ -83,6 +83,14 @@ quiet "database missing"
 check "database missing: not created" test ! -e "$TMP/none.db"
 t0=$(date +%s%N); out=$(payload "$TMP/work/unknown" | "$HOOK"); rc=$?; t=$(ms "$t0")
 quiet "no project for this directory"
+# a project recorded here whose exchanges are all gone (forgotten)
+mkdir -p "$TMP/work/empty"
+ctx_session e-1 "$TMP/work/empty" 2026-01-01 "Say hi to the empty project|Hi there, empty project.|a.c" >"$TMP/empty.jsonl"
+"$R" ingest "$TMP/empty.jsonl" >/dev/null
+"$R" forget "$(sqlite3 "$RECALLFS_DB" "SELECT e.id FROM exchanges e JOIN projects p ON p.id = e.project_id WHERE p.name = 'empty'")" >/dev/null
+check_contains "recallfs context of it: a bare header" "$(cd "$TMP/work/empty" && "$R" context)" "0 exchanges."
+t0=$(date +%s%N); out=$(payload "$TMP/work/empty" | "$HOOK"); rc=$?; t=$(ms "$t0")
+quiet "a project with nothing in it"
 printf '#!/bin/sh\nexit 1\n' >"$TMP/failing"; chmod +x "$TMP/failing"
 t0=$(date +%s%N); out=$(payload "$TMP/work/shop" | RECALLFS_BIN=$TMP/failing "$HOOK"); rc=$?; t=$(ms "$t0")
 quiet "recallfs failing"
