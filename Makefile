@@ -30,7 +30,11 @@ INSTALL_FILES = \
 	755s contrib/hooks/claude-code-hook.sh $(CONTRIBDIR)/claude-code-hook.sh \
 	755s contrib/hooks/codex-notify.sh $(CONTRIBDIR)/codex-notify.sh \
 	644s contrib/hooks/claude-settings.json \
-		$(CONTRIBDIR)/claude-settings.json
+		$(CONTRIBDIR)/claude-settings.json \
+	755s contrib/hooks/claude-session-start.sh \
+		$(CONTRIBDIR)/claude-session-start.sh \
+	644 contrib/skill/recallfs/SKILL.md $(CONTRIBDIR)/skill/recallfs/SKILL.md \
+	644 contrib/agents/AGENTS.recallfs.md $(CONTRIBDIR)/AGENTS.recallfs.md
 PKGS := fuse3 sqlite3 libcurl libcjson libpcre2-8
 
 CC ?= cc
@@ -38,11 +42,13 @@ OPT ?= -O2 -g
 B ?= build
 WARN := -Wall -Wextra -Werror -Wshadow -Wno-missing-field-initializers
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+# libcurl gives only its headers: core/http_curl.c loads libcurl.so.4 at
+# run time, so a process that never speaks HTTP never pays for it.
+PKG_LIBS := $(shell pkg-config --libs $(filter-out libcurl,$(PKGS)) 2>/dev/null)
 ALL_CFLAGS = -std=gnu11 $(OPT) $(WARN) -D_FILE_OFFSET_BITS=64 -DPCRE2_CODE_UNIT_WIDTH=8 \
 	-Icore -Iindex -Ifs -Icli $(PKG_CFLAGS) $(SAN) $(CFLAGS)
 ALL_LDFLAGS = $(SAN) $(LDFLAGS)
-LIBS = $(PKG_LIBS) -lm -lpthread
+LIBS = $(PKG_LIBS) -lm -lpthread -ldl
 
 CORE_SRC := $(sort $(wildcard core/*.c))
 INDEX_SRC := $(sort $(wildcard index/*.c))
@@ -131,7 +137,9 @@ embed-data:
 uninstall:
 	@set -- $(INSTALL_FILES); while [ $$# -ge 3 ]; do \
 		echo "rm -f $(DESTDIR)$$3"; rm -f "$(DESTDIR)$$3"; shift 3; \
-	done; rmdir "$(DESTDIR)$(CONTRIBDIR)" 2>/dev/null; true
+	done; rmdir "$(DESTDIR)$(CONTRIBDIR)/skill/recallfs" \
+		"$(DESTDIR)$(CONTRIBDIR)/skill" "$(DESTDIR)$(CONTRIBDIR)" \
+		2>/dev/null; true
 
 clean:
 	rm -rf build build-san build-fuzz recallfs

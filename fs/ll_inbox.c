@@ -618,11 +618,13 @@ static void ib_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name,
 	struct fsd *d = D(req, OP_MKDIR);
 	struct buf rel = BUF_INIT(BUF_MAX_SMALL);
 	struct stat st;
-	int rc = parent == FUSE_ROOT_ID ? child_rel(d, parent, name, &rel) :
-		-EACCES;        /* no nested project directories */
+	int rc = child_rel(d, parent, name, &rel);
 
 	(void)mode;
-	if (!rc && d->o->project && strcmp(name, d->o->project))
+	/* --project P: the one project folder is P (the inbox says what may
+	 * be made below it) */
+	if (!rc && parent == FUSE_ROOT_ID && d->o->project &&
+	    strcmp(name, d->o->project))
 		rc = -EACCES;
 	if (!rc)
 		rc = fs_inbox_mkdir(d->inbox, buf_str(&rel));

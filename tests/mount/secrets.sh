@@ -30,7 +30,7 @@ queries() {  # cat some query files of mount $1 into $2
 	for q in AccessDenied 'netrc 403' 'revoked 401' rotation 'JWT exp' \
 		 'pg_hba subnet' 'loader rejects' 'ssh CRLF' 'deploy key' token password \
 		 'maps billing GitLab' 'rotated vault'; do
-		cat "$1/query/$q" "$1/query/$q.json" 2>/dev/null
+		cat "$1/query/$q" "$1/query.json/$q" 2>/dev/null
 		cat "$1"/projects/*/query/"$q" 2>/dev/null
 	done >"$2"
 }
