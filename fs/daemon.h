@@ -5,6 +5,8 @@
  *   ll_inbox.c  inbox/'s operations: a second FUSE session mounted on
  *               MOUNT/inbox, so that the tree's connection can skip open,
  *               flush and release while the inbox still sees every close
+ *   submount.c  that session's mount: made when someone reaches inbox/,
+ *               removed when idle
  *   gen.c       renderings of generated files (one inode each)
  *   notify.c    what changed -> invalidation notices to the kernel
  *   forget.c    rm -r of an exchange, and refusing a mass deletion

@@ -6,7 +6,8 @@
  * from names, zero-message open and opendir, everything cached by the
  * kernel for long and every change announced) and, unless read-only, the
  * inbox at MOUNTPOINT/inbox (fs/ll_inbox.c: a connection of its own, where
- * every close is seen).  Before daemonising it checks the mount point (no
+ * every close is seen; mounted while something uses it, fs/submount.c, so
+ * that a plain fusermount3 -u of the tree works when it is idle).  Before daemonising it checks the mount point (no
  * such directory, already mounted by a live recallfs, left behind by a
  * dead one: cleared, not empty without -o nonempty) and the database and
  * --project; `recallfs mount` returns once both sessions are up, or with
