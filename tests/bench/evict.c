@@ -1,7 +1,8 @@
 /* evict.c: drops the page cache of the regular files below each PATH
  * (posix_fadvise DONTNEED), so that a walk after it reads from disk again,
  * without dropping the whole machine's caches (the machine is shared).
- * Directory entries and inodes stay cached.  Not part of recallfs.
+ * Directory entries and inodes stay cached, and so do dirty pages (write
+ * them back first: sync -f PATH).  Not part of recallfs.
  *
  *   evict PATH...          prints "N files" */
 #define _GNU_SOURCE
