@@ -6,7 +6,8 @@
 #   tests/bench/fs.sh N DB EXPORT_DIR QUERIES
 #
 # Environment: R (the recallfs measured), OLD_RECALLFS (a previous build to
-# measure beside it; its rows are skipped when unset), B (where lat and
+# measure beside it; its rows are skipped when unset), OLD_DB (the same
+# memory for it, when DB's schema is newer than it reads), B (where lat and
 # evict are built; build/bench), WARM (later walks whose median is "warm",
 # default 2), QROUNDS (rounds of the 50 queries, default 3).
 #
@@ -28,6 +29,7 @@ N=$1 DB=$2 EXP=$3 QF=$4
 B=${B:-build/bench}
 R=${R:-build/recallfs}
 OLD=${OLD_RECALLFS:-}
+OLD_DB=${OLD_DB:-$DB}
 WARM=${WARM:-2}
 QROUNDS=${QROUNDS:-3}
 MNT=$(mktemp -d "${TMPDIR:-/tmp}/recallfs-fsbench.XXXXXX")/m
@@ -50,9 +52,9 @@ stop() {
 }
 trap 'stop; rmdir "$MNT" "${MNT%/m}" 2>/dev/null' EXIT
 
-# mount BIN: a foreground daemon of BIN on DB, request counters on
+# mount BIN [DB]: a foreground daemon of BIN, request counters on
 start() {
-	RECALLFS_FUSE_COUNTERS=1 "$1" mount -f "$MNT" --db "$DB" 2>>"$B/fs-daemon.log" &
+	RECALLFS_FUSE_COUNTERS=1 "$1" mount -f "$MNT" --db "${2:-$DB}" 2>>"$B/fs-daemon.log" &
 	DAEMON=$!
 	for _ in $(seq 300); do
 		mountpoint -q "$MNT" && { MOUNTED=1; return 0; }
@@ -79,12 +81,12 @@ files=$(find "$EXP" -type f | wc -l)
 dirs=$(find "$EXP" -type d | wc -l)
 links=$(find "$EXP" -type l | wc -l)
 
-# walks BIN LABEL: cold, 2nd, warm grep -r; find; RSS; request counts
+# walks BIN LABEL DB: cold, 2nd, warm grep -r; find; RSS; request counts
 walks() {
-	local bin=$1 who=$2 c s w f hwm i
-	sync -f "$DB"
-	"$B/evict" "$DB" "$DB-wal" >/dev/null 2>&1
-	start "$bin" || return 1
+	local bin=$1 who=$2 db=$3 c s w f hwm i
+	sync -f "$db"
+	"$B/evict" "$db" "$db-wal" >/dev/null 2>&1
+	start "$bin" "$db" || return 1
 	[ "$who" = new ] && counts >"$B/fs-c0"
 	c=$(walk "$MNT")
 	[ "$who" = new ] && counts >"$B/fs-c1"
@@ -107,10 +109,10 @@ ew=$(for i in $(seq "$WARM"); do ms "$(walk "$EXP")"; done | med)
 ef=$(ms "$("$B/lat" repeat "$WARM" -- sh -c "find '$EXP' | wc -l")")
 
 log "fs.sh: this daemon's walks..."
-read -r nc ns nw nf nrss <<<"$(walks "$R" new)"
+read -r nc ns nw nf nrss <<<"$(walks "$R" new "$DB")"
 if [ -n "$OLD" ]; then
 	log "fs.sh: the previous daemon's walks..."
-	read -r oc os ow of orss <<<"$(walks "$OLD" old)"
+	read -r oc os ow of orss <<<"$(walks "$OLD" old "$OLD_DB")"
 else
 	oc="" os="" ow="" of="" orss=""
 fi
@@ -149,12 +151,12 @@ log "fs.sh: warm ($WARM walks): $(tr '\n' ' ' <"$B/fs-warm")"
 
 # query files: this daemon beside the previous one
 qfiles() {
-	start "$1" || return 1
+	start "$1" "$2" || return 1
 	"$B/lat" queries "$QROUNDS" "$QF" -- cat "$MNT/query/{}" 2>/dev/null
 	stop
 }
-qn=$(qfiles "$R")
-qo=$([ -n "$OLD" ] && qfiles "$OLD")
+qn=$(qfiles "$R" "$DB")
+qo=$([ -n "$OLD" ] && qfiles "$OLD" "$OLD_DB")
 row "query files" "cat query/<q>, p50 / p99 ms (50 queries x $QROUNDS)" \
 	"$(fmt "$(field p50 "$qn")") / $(fmt "$(field p99 "$qn")")" \
 	"previous daemon: $(fmt "$(field p50 "$qo")") / $(fmt "$(field p99 "$qo")")" \
