@@ -5,7 +5,7 @@
 #   make sanitize     the whole suite built with ASan + UBSan
 #   make bench        benchmarks (SIZE=1000,10000,...)   make fuzz FUZZ_SECONDS=N
 #   make install      PREFIX=/usr/local DESTDIR=          make uninstall
-#   make setup        install missing Debian packages (or print the command)
+#   make setup        install every missing Debian package (or print the command)
 
 PREFIX ?= /usr/local
 BINDIR ?= $(PREFIX)/bin
@@ -37,8 +37,14 @@ CC ?= cc
 OPT ?= -O2 -g
 B ?= build
 WARN := -Wall -Wextra -Werror -Wshadow -Wno-missing-field-initializers
-PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+# pkg-config runs when a recipe first needs its answer, which is after
+# deps-check has installed what was missing: a parse-time $(shell) would ask
+# before, and the first `make` on a fresh machine would fail for want of
+# cJSON.h.  Each is asked once, then kept.
+PKG_CFLAGS = $(eval PKG_CFLAGS := $$(shell pkg-config --cflags $(PKGS) \
+	2>/dev/null))$(PKG_CFLAGS)
+PKG_LIBS = $(eval PKG_LIBS := $$(shell pkg-config --libs $(PKGS) \
+	2>/dev/null))$(PKG_LIBS)
 ALL_CFLAGS = -std=gnu11 $(OPT) $(WARN) -D_FILE_OFFSET_BITS=64 -DPCRE2_CODE_UNIT_WIDTH=8 \
 	-Icore -Iindex -Ifs -Icli $(PKG_CFLAGS) $(SAN) $(CFLAGS)
 ALL_LDFLAGS = $(SAN) $(LDFLAGS)
@@ -56,12 +62,18 @@ UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
 HELPER_SRC := $(sort $(wildcard tests/helpers/*.c))
 HELPER_BIN := $(HELPER_SRC:tests/helpers/%.c=$(B)/tests/%)
 
-.PHONY: all setup deps-check test unit sanitize bench fuzz install uninstall \
-	clean mount
+.PHONY: all setup deps-check test-deps test unit sanitize bench fuzz install \
+	uninstall clean mount
 all: deps-check recallfs
 
+# Every compile waits for it (order-only prerequisites below), also with -j.
 deps-check:
-	@pkg-config --exists $(PKGS) || ./contrib/setup-deps.sh build
+	@pkg-config --exists $(PKGS) 2>/dev/null || ./contrib/setup-deps.sh build
+
+# What the tests use beyond the build (bubblewrap, ripgrep, rsync, ...):
+# installed as root, else the command is printed and those tests say SKIP.
+test-deps: deps-check
+	@./contrib/setup-deps.sh test
 
 setup:
 	@./contrib/setup-deps.sh all
@@ -76,7 +88,7 @@ $(B)/librecallfs.a: $(LIB_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
 
-$(B)/%.o: %.c
+$(B)/%.o: %.c | deps-check
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
 
@@ -92,7 +104,7 @@ $(B)/tests/%: tests/helpers/%.c $(B)/librecallfs.a
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -o $@ $< $(B)/librecallfs.a $(ALL_LDFLAGS) $(LIBS)
 
-test: deps-check $(B)/recallfs $(UNIT_BIN) $(HELPER_BIN)
+test: test-deps $(B)/recallfs $(UNIT_BIN) $(HELPER_BIN)
 	@B=$(B) ./tests/run.sh
 
 unit: $(B)/recallfs $(UNIT_BIN) $(HELPER_BIN)
@@ -108,7 +120,7 @@ bench:
 fuzz:
 	@./tests/fuzz/run.sh $(FUZZ_SECONDS)
 
-mount: recallfs
+mount: deps-check recallfs
 	@./contrib/quickstart.sh
 
 install: $(B)/recallfs
