@@ -62,18 +62,19 @@ UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
 HELPER_SRC := $(sort $(wildcard tests/helpers/*.c))
 HELPER_BIN := $(HELPER_SRC:tests/helpers/%.c=$(B)/tests/%)
 
-.PHONY: all setup deps-check test-deps test unit sanitize bench fuzz install \
-	uninstall clean mount
+.PHONY: all setup deps-check test unit sanitize bench fuzz install uninstall \
+	clean mount
 all: deps-check recallfs
 
-# Every compile waits for it (order-only prerequisites below), also with -j.
+# Installs what is missing as root, else prints the apt-get command.  Every
+# compile waits for it (order-only prerequisites below), also with -j.
+# Under `make test` it also takes what the tests use (bubblewrap, ripgrep,
+# rsync, ...: optional, a test that lacks one says SKIP).
+DEPS = build
+test: DEPS = test
 deps-check:
-	@pkg-config --exists $(PKGS) 2>/dev/null || ./contrib/setup-deps.sh build
-
-# What the tests use beyond the build (bubblewrap, ripgrep, rsync, ...):
-# installed as root, else the command is printed and those tests say SKIP.
-test-deps: deps-check
-	@./contrib/setup-deps.sh test
+	@if [ "$(DEPS)" != build ] || ! pkg-config --exists $(PKGS) 2>/dev/null; \
+	then ./contrib/setup-deps.sh $(DEPS); fi
 
 setup:
 	@./contrib/setup-deps.sh all
@@ -104,7 +105,7 @@ $(B)/tests/%: tests/helpers/%.c $(B)/librecallfs.a
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -o $@ $< $(B)/librecallfs.a $(ALL_LDFLAGS) $(LIBS)
 
-test: test-deps $(B)/recallfs $(UNIT_BIN) $(HELPER_BIN)
+test: deps-check $(B)/recallfs $(UNIT_BIN) $(HELPER_BIN)
 	@B=$(B) ./tests/run.sh
 
 unit: $(B)/recallfs $(UNIT_BIN) $(HELPER_BIN)
