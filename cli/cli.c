@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 char *cli_db_path(const char *db)
 {
@@ -20,7 +21,8 @@ int cli_open(const char *db, int flags, struct store *st)
 	/* name the file unless it is the default one */
 	int named = db || (getenv("RECALLFS_DB") && *getenv("RECALLFS_DB"));
 
-	if (rc == -ENOENT && (flags & (STORE_RDONLY | STORE_NOCREATE)))
+	if (rc == -ENOENT && (flags & (STORE_RDONLY | STORE_NOCREATE)) &&
+	    access(path, F_OK))
 		fprintf(stderr, "recallfs: no memory yet at %s; make one with:"
 			" recallfs ingest%s%s PATH... (transcripts or folders "
 			"of them, e.g. ~/.claude/projects)\n", path,

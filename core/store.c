@@ -205,7 +205,8 @@ static int open_readonly(const char *path, sqlite3 **db)
 	if (!rc)
 		rc = sqlite3_exec(*db, "SELECT count(*) FROM sqlite_schema",
 				  NULL, NULL, NULL);
-	if ((rc & 0xff) != SQLITE_CANTOPEN || wal_has_data(path))
+	if (((rc & 0xff) != SQLITE_CANTOPEN && (rc & 0xff) != SQLITE_READONLY)
+	    || wal_has_data(path))
 		return rc;
 	sqlite3_close(*db);
 	uri = immutable_uri(path);
@@ -213,6 +214,29 @@ static int open_readonly(const char *path, sqlite3 **db)
 			     SQLITE_OPEN_NOMUTEX, NULL);
 	free(uri);
 	return rc;
+}
+
+/* A read-write open that failed where the file or its folder cannot be
+ * written (a read-only directory or mount) says so. */
+static int cannot_write(struct buf *err, int rc, sqlite3 *db,
+			const char *path)
+{
+	char *dir = xstrdup(path), *slash = strrchr(dir, '/');
+
+	if (slash)
+		slash[slash == dir] = 0;
+	if (access(path, F_OK) == 0 &&
+	    (access(path, W_OK) || access(slash ? dir : ".", W_OK))) {
+		buf_addf(err, "%s: cannot write there (%s); only commands that "
+			 "do not write (stats, query, show, export) work on it",
+			 path, access(path, W_OK) ? strerror(errno) :
+			 "its folder is read-only");
+		rc = SQLITE_READONLY;
+	} else {
+		set_err(err, rc, db, path);
+	}
+	free(dir);
+	return -err_from_sqlite(rc);
 }
 
 int store_open(const char *path, int flags, struct store *st, struct buf *err)
@@ -253,7 +277,8 @@ int store_open(const char *path, int flags, struct store *st, struct buf *err)
 		rc = sqlite3_exec(db, "PRAGMA journal_mode=WAL", NULL, NULL,
 				  NULL);
 	if (rc) {
-		int e = set_err(err, rc, db, path);
+		int e = st->readonly ? set_err(err, rc, db, path) :
+			cannot_write(err, rc, db, path);
 
 		sqlite3_close(db);
 		return e;
