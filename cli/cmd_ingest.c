@@ -51,6 +51,10 @@ static int disk_full(struct run *r, const char *path, int rc)
 		rc == -ENOSPC ? "ENOSPC" : "EDQUOT", path);
 	r->full = 1;
 	r->failed = 1;
+	if (r->s.files) {       /* read, but not (all) stored */
+		r->s.files--;
+		r->s.failed++;
+	}
 	return 1;
 }
 
