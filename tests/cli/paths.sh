@@ -49,9 +49,10 @@ check_eq "SIGTERM: nothing said" "$(cat "$TMP/m4.err")" ""
 if command -v bwrap >/dev/null && bwrap --ro-bind / / true 2>/dev/null; then
 	mkdir -p "$TMP/work/app" "$TMP/t"
 	out=$(cd "$TMP/work/app" && RECALLFS_BIN=$R TMPDIR=../../t "$SB" --db "../../x/$n" -- \
-		sh -c 'cat "/memory/query/marker2" | head -n 1' 2>"$TMP/sb.err"); rc=$?
+		sh -c 'cat "/memory/query/marker2"' 2>"$TMP/sb.err"); rc=$?
 	check_eq "sandbox --db ../..: exit 0" "$rc" 0
-	check_contains "sandbox: live (query/ answers)" "$out" "# query: marker2"
+	check_contains "sandbox: live (query/ answers)" "$out" "projects/app/exchanges/"
+	check_contains "sandbox: the project is the directory's name" "$(cat "$TMP/sb.err")" "Your memory of project app is at /memory"
 	check_contains "sandbox: the hint says live" "$(cat "$TMP/sb.err")" "cat '/memory/query/<words>' searches it"
 	case $(cat "$TMP/sb.err") in *"mount failed"*|*snapshot*) bad "sandbox fell back: $(cat "$TMP/sb.err")" ;; *) ok ;; esac
 	check_eq "sandbox: nothing left in its TMPDIR" "$(ls "$TMP/t")" ""
