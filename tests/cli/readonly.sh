@@ -42,6 +42,18 @@ if [ "$(id -u)" = 0 ] && mkdir -p "$TMP/rw" "$TMP/ro" &&
 		check_fail "the mount is read-only" touch "$TMP/ro/x" 2>/dev/null
 		reads "" "$TMP/ro/m.db" robind
 		check "nothing written beside it" test ! -e "$TMP/rw/m.db-shm"
+		# and mount --read-only of it
+		if [ -c /dev/fuse ] && command -v fusermount3 >/dev/null; then
+			mkdir -p "$TMP/m"
+			"$R" mount --read-only --db "$TMP/ro/m.db" "$TMP/m" 2>"$TMP/m.err"
+			for _ in $(seq 50); do mountpoint -q "$TMP/m" && break; sleep 0.1; done
+			check_eq "mount --read-only: the exchanges" "$(ls "$TMP/m/projects/shop/exchanges" 2>/dev/null | wc -l)" 3
+			check_contains "mount --read-only: a query" "$(cat "$TMP/m/query/gateway timeout" 2>&1)" "projects/shop/exchanges/"
+			fusermount3 -u "$TMP/m" 2>/dev/null
+			check_eq "mount --read-only: nothing said" "$(cat "$TMP/m.err")" ""
+		else
+			skip "mount --read-only of it" "no /dev/fuse or fusermount3"
+		fi
 	else
 		skip "read-only bind mount" "remount,ro not permitted here"
 	fi
