@@ -87,6 +87,16 @@ static const char *const forget_opts[] = {
 	DB_OPT, HELP_OPT, NULL,
 };
 
+static const char *const context_opts[] = {
+	"-p, --project P\tthe project (default: the one recorded for this "
+	"directory)",
+	"-b, --budget TOKENS\tat most this many cl100k tokens (default 2000)",
+	"-s, --since DATE\tonly exchanges from YYYY-MM-DD (UTC) on",
+	"-j, --json\tone JSON object instead of text",
+	"    --db FILE\tthe database (read only; default as every command's)",
+	HELP_OPT, NULL,
+};
+
 static const struct help helps[] = {
 	{ "mount", "MOUNTPOINT [OPTIONS]", "Serves the memory as a "
 	  "filesystem at MOUNTPOINT (daemonises unless -f).", mount_opts },
@@ -106,6 +116,9 @@ static const struct help helps[] = {
 	  "search mode.", eval_opts },
 	{ "redistill", "[OPTIONS]", "Re-runs distillation of the marked "
 	  "exchanges (--all: of every one).", redistill_opts },
+	{ "context", "[OPTIONS]", "What an agent should know at the start of a "
+	  "session: the latest exchanges and those sharing their files and "
+	  "topics, each with its path.", context_opts },
 	{ "forget", "ID | --undo ID | --list [OPTIONS]", "Removes an exchange "
 	  "from every layer and index; it stays forgotten when its transcript"
 	  " is ingested again, until --undo.", forget_opts },
