@@ -44,8 +44,11 @@ struct dword {
 struct dsent {
 	size_t w0, nw;          /* its words: w[w0 .. w0 + nw) */
 	enum dsrc src;
-	int question;           /* ended with '?' */
-	int repeat;             /* same text as an earlier sentence */
+	size_t ply;             /* the ply it came from */
+	unsigned question : 1;  /* ended with '?' */
+	unsigned repeat : 1;    /* same text as an earlier sentence */
+	unsigned table : 1;     /* from a Markdown table row */
+	unsigned cut : 1;       /* ended by the word limit, not by its text */
 	double score;           /* salience density */
 };
 
@@ -58,6 +61,8 @@ struct dtext {
 	size_t limit;           /* words are read while nw < limit */
 	const char *cwd;        /* the project root, never a detail, or NULL */
 	size_t cwd_n;           /* strlen(cwd), 0 without one */
+	size_t ply;             /* ply being read (distill_text_build) */
+	int table;              /* the line being read is a table row */
 };
 
 /* Cuts the plies of in into words and sentences and scores them. */
@@ -71,8 +76,14 @@ size_t distill_count_tokens_n(const char *text, size_t n);
 /* 1 if w's words start with the word s (case-insensitive). */
 int distill_word_is(const struct dword *w, const char *s);
 
+/* exchange_core: whole clauses of the exchange (distill_core.c).  Owned. */
+char *distill_make_core(const struct dtext *t, const struct distill_input *in);
+/* 1 if sentence k is narration ("Let me ...", "Now ...", "Perfect!"). */
+int distill_narration(const struct dtext *t, size_t k);
+
 /* The one exact detail, copied from the text ("" if none).  Owned. */
-char *distill_pick_context(const struct dtext *t);
+char *distill_pick_context(const struct dtext *t,
+			   const struct distill_input *in);
 /* Whole-word, case-insensitive presence of w[0..n) in s. */
 int distill_has_word(const char *s, const char *w, size_t n);
 

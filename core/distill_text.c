@@ -179,7 +179,7 @@ static int vocative(const struct dtext *t, const struct dword *w, size_t w0)
 }
 
 static void end_sentence(struct dtext *t, size_t w0, enum dsrc src,
-			 int question)
+			 int question, int cut)
 {
 	if (t->nw == w0)
 		return;
@@ -190,7 +190,11 @@ static void end_sentence(struct dtext *t, size_t w0, enum dsrc src,
 	t->s[t->ns].w0 = w0;
 	t->s[t->ns].nw = t->nw - w0;
 	t->s[t->ns].src = src;
-	t->s[t->ns].question = question;
+	t->s[t->ns].ply = t->ply;
+	t->s[t->ns].question = !!question;
+	t->s[t->ns].repeat = 0;
+	t->s[t->ns].table = !!t->table;
+	t->s[t->ns].cut = !!cut;
 	t->s[t->ns].score = 0;
 	t->ns++;
 }
@@ -293,11 +297,12 @@ static void add_line(struct dtext *t, const char *p, size_t n, enum dsrc src,
 		last = p[a + rn - 1];
 		if (((last == '.' || last == '!' || last == '?') &&
 		     !abbreviation(p + a, rn)) || t->nw - w0 >= SENT_MAX_WORDS) {
-			end_sentence(t, w0, src, last == '?');
+			end_sentence(t, w0, src, last == '?', !strchr(".!?",
+								      last));
 			w0 = t->nw;
 		}
 	}
-	end_sentence(t, w0, src, 0);
+	end_sentence(t, w0, src, 0, 0);
 	mark_code_line(t, first);
 }
 
@@ -312,6 +317,9 @@ static void add_text(struct dtext *t, const char *text, enum dsrc src)
 	for (const char *p = text; p && *p && t->nw < t->limit;) {
 		size_t n = strcspn(p, "\n");
 
+		size_t k = strspn(p, " \t");
+
+		t->table = k < n && p[k] == '|';
 		if (!markup_line(p, n, &in_code))
 			add_line(t, p, n, src, in_code ? DW_CODE : 0);
 		p += n + (p[n] == '\n');
@@ -437,6 +445,7 @@ void distill_text_build(const struct distill_input *in, struct dtext *t)
 	for (size_t i = in->ply_start; i <= in->ply_end && i < c->nmsg; i++) {
 		const struct tx_msg *m = &c->msg[i];
 
+		t->ply = i;
 		if (m->role == TX_USER)
 			add_text(t, m->text, DSRC_USER);
 		else if (m->role == TX_ASSISTANT)

@@ -47,7 +47,7 @@ int ingest_distill(const struct distill_input *in, struct distill *d)
 	struct distill_input red = *in;
 	struct tx_conv copy;
 	size_t n, i;
-	char *v;
+	char *v, *req;
 	int rc;
 
 	if (!c || in->ply_start > in->ply_end || in->ply_end >= c->nmsg)
@@ -68,6 +68,9 @@ int ingest_distill(const struct distill_input *in, struct distill *d)
 			copy.msg[i].tools = tl;
 	}
 	v = masked(in->verbatim);
+	req = masked(in->request);
+	if (req)
+		red.request = req;
 	red.conv = &copy;
 	red.ply_start = 0;
 	red.ply_end = n - 1;
@@ -82,6 +85,7 @@ int ingest_distill(const struct distill_input *in, struct distill *d)
 	}
 	free(copy.msg);
 	free(v);
+	free(req);
 	return rc;
 }
 
@@ -196,11 +200,17 @@ static int put_one(struct conv_job *j, const struct seg_exchange *sx,
 {
 	struct store_exchange x;
 	struct distill_input in = { j->c, sx->ply_start, sx->ply_end,
-				    verbatim };
+				    verbatim, NULL, sx->part, sx->nparts };
 	struct buf dist = BUF_INIT(BUF_MAX_TEXT);
 	int rc;
 
 	memset(&x, 0, sizeof(x));
+	/* a later chunk names the request it continues */
+	for (size_t i = sx->open; sx->part > 1 && i < sx->ply_start; i++)
+		if (j->c->msg[i].role == TX_USER && j->c->msg[i].text[0]) {
+			in.request = j->c->msg[i].text;
+			break;
+		}
 	rc = ingest_distill(&in, &x.d);
 	if (rc)
 		goto out;

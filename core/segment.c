@@ -112,11 +112,15 @@ static size_t text_chars(const struct tx_conv *c, size_t a, size_t b,
 	return n;
 }
 
-static void push(struct seg_list *out, size_t a, size_t b)
+static void push(struct seg_list *out, size_t a, size_t b, size_t open,
+		 unsigned part)
 {
 	XGROW(out->x, out->cap, out->n + 1);
 	out->x[out->n].ply_start = a;
 	out->x[out->n].ply_end = b;
+	out->x[out->n].open = open;
+	out->x[out->n].part = part;
+	out->x[out->n].nparts = part;
 	out->n++;
 }
 
@@ -125,15 +129,20 @@ static void close_exchange(const struct tx_conv *c, size_t a, size_t b,
 			   struct seg_list *out)
 {
 	int has_user, dummy;
+	size_t first = out->n;
+	unsigned part = 0;
 
 	if (text_chars(c, a, b, &has_user) < SEG_MIN_CHARS || !has_user)
 		return;
 	for (size_t s = a; s <= b; s += SEG_MAX_PLIES) {
 		size_t e = b - s >= SEG_MAX_PLIES ? s + SEG_MAX_PLIES - 1 : b;
 
+		part++;
 		if (s == a || text_chars(c, s, e, &dummy) >= SEG_MIN_CHARS)
-			push(out, s, e);
+			push(out, s, e, a, part);
 	}
+	for (size_t i = first; i < out->n; i++)
+		out->x[i].nparts = part;
 }
 
 void seg_split(const struct tx_conv *c, struct seg_list *out)

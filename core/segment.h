@@ -34,6 +34,9 @@
 struct seg_exchange {
 	size_t ply_start;    /* first ply, index into tx_conv.msg */
 	size_t ply_end;      /* last ply, inclusive */
+	size_t open;         /* first ply of the whole exchange (== ply_start
+	                        unless this is a later chunk, rule 5) */
+	unsigned part, nparts;  /* chunk k of n (1 of 1 when not cut) */
 };
 
 struct seg_list {

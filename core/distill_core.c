@@ -1,0 +1,405 @@
+/* distill_core.c: exchange_core of the heuristic distiller, made of whole
+ * clauses copied from the exchange, never of loose words:
+ *   1. the request: the user's first sentence with content (a greeting or
+ *      a name alone is none), cut at a clause end;
+ *   2. the outcome: the assistant's concluding statement that carries a
+ *      result ("All 18 resource tests pass"), narration skipped ("Let me
+ *      ...", "Now ...", "Perfect!"), questions only when nothing else;
+ *   3. then the densest other sentences while the budget lasts.
+ * A later chunk of a long exchange starts with the request it continues
+ * and its place: "Implement spotter-gqc (3/8): ...".
+ *
+ * Each piece is the text between two of its words, white space folded,
+ * markdown marks (` and **) and tags dropped; a piece that ends at the end
+ * of its sentence or at a clause end (, ; : or a dash) gets "." or "?", one
+ * cut anywhere else ends with "…".  Pieces keep the order of the exchange.
+ * Nothing is dropped from inside a piece, so a negation stays where it is
+ * ("isn't built via esbuild", "Credo: no issues").  A secret-looking word
+ * ends a piece before it. */
+#include "common.h"
+#include "distill_int.h"
+
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#define CORE_BUDGET 27          /* tokens (distill_count_tokens) */
+#define REQUEST_BUDGET 14       /* the request, when an outcome follows */
+#define NAME_BUDGET 9           /* the request a later chunk names */
+#define MIN_PIECE 4             /* an extra piece worth its ". " */
+#define ELLIPSIS "\xe2\x80\xa6"
+
+struct piece {
+	size_t k;               /* sentence */
+	size_t a, b;            /* words a..b, inclusive */
+	int end;                /* 0 cut short ("…"), 1 clause end, 2 full */
+};
+
+struct core {
+	const struct dtext *t;
+	struct piece p[16];
+	size_t np;
+	char *used;             /* per sentence */
+	int spent;
+};
+
+/* Sentence openings that narrate the work instead of stating it. */
+static const char *const narration[] = {
+	"let me", "let's", "lets ", "now ", "now,", "next,", "next ", "then ",
+	"first,", "first ", "hmm", "still ", "expected", "i'll", "i will",
+	"i'm going", "i am going", "i need to", "i have a clear",
+	"i have enough", "i have full", "i can see", "i see ", "looks like",
+	"based on", "here's", "here is", "starting ", "the user ",
+	"we need to", "time to", "moving on",
+};
+
+/* Interjections that are narration as a sentence of their own
+ * ("Perfect!", "Good."), not when a statement follows ("Great, it
+ * works"). */
+static const char *const interjection[] = {
+	"perfect", "great", "good", "excellent", "okay", "ok", "alright",
+	"sure", "awesome", "nice", "done", "yes", "right", "got",
+};
+
+int distill_narration(const struct dtext *t, size_t k)
+{
+	const struct dsent *s = &t->s[k];
+	const char *p = t->w[s->w0].p;
+
+	for (size_t i = 0; s->nw <= 2 && i < ARRAY_SIZE(interjection); i++)
+		if (distill_word_is(&t->w[s->w0], interjection[i]) &&
+		    t->w[s->w0].n == strlen(interjection[i]))
+			return 1;
+	for (size_t i = 0; i < ARRAY_SIZE(narration); i++) {
+		size_t n = strlen(narration[i]);
+
+		if (!strncasecmp(p, narration[i], n) &&
+		    (narration[i][n - 1] == ' ' || !isalnum((unsigned char)p[n])))
+			return 1;
+	}
+	return 0;
+}
+
+/* A word a reader learns something from: letters, not a stop word, not
+ * the name of the person spoken to. */
+static int content_word(const struct dword *w)
+{
+	int alpha = 0;
+
+	for (size_t i = 0; i < w->n && !alpha; i++)
+		alpha = isalpha((unsigned char)w->p[i]) ||
+			(unsigned char)w->p[i] >= 0xc3;
+	return alpha && w->sal >= 1.0 && !(w->flags & DW_VOC);
+}
+
+/* A sentence that can be a piece of the core (code lines only when
+ * code is allowed). */
+static int usable(const struct dtext *t, size_t k, int code)
+{
+	const struct dsent *s = &t->s[k];
+
+	if (s->src == DSRC_TOOL || s->table || s->repeat ||
+	    (!code && (t->w[s->w0].flags & DW_CODE)))
+		return 0;
+	for (size_t i = s->w0; i < s->w0 + s->nw; i++)
+		if (content_word(&t->w[i]))
+			return 1;
+	return 0;
+}
+
+/* The raw character after word i, past closing marks ("word**:" -> ':'). */
+static char after(const struct dword *w)
+{
+	const char *q = w->p + w->n;
+
+	while (*q && strchr("*`\"')]", *q))
+		q++;
+	return *q;
+}
+
+static int dash(const struct dword *w)
+{
+	return (w->n == 1 && w->p[0] == '-') ||
+		(w->n == 3 && (!memcmp(w->p, "\xe2\x80\x94", 3) ||
+			       !memcmp(w->p, "\xe2\x80\x93", 3)));
+}
+
+/* Word i ends a clause of its sentence (the last word of s does too). */
+static int clause_end(const struct dtext *t, const struct dsent *s, size_t i)
+{
+	char c = after(&t->w[i]);
+
+	if (i + 1 >= s->w0 + s->nw)
+		return 1;
+	return c == ',' || c == ';' || c == ':' || dash(&t->w[i + 1]);
+}
+
+/* Tokens of word i inside a piece: the word after a space, plus its
+ * punctuation. */
+static int word_cost(const struct dtext *t, size_t i)
+{
+	const struct dword *w = &t->w[i];
+	char c = after(w);
+
+	return (int)w->tok + (c && !isspace((unsigned char)c) ? 1 : 0);
+}
+
+/* Fits sentence k into budget tokens: fills p with its words a..b. */
+static int fit(const struct dtext *t, size_t k, int budget, struct piece *p)
+{
+	const struct dsent *s = &t->s[k];
+	size_t last = s->w0 + s->nw - 1, i;
+	int spent = 1;          /* the "." or "…" */
+
+	p->k = k;
+	p->a = s->w0;
+	while (p->a < last && ((t->w[p->a].flags & DW_JUNK) ||
+			       dash(&t->w[p->a])) && !content_word(&t->w[p->a]))
+		p->a++;
+	for (i = p->a; i <= last; i++) {
+		if ((t->w[i].flags & DW_SECRET) ||
+		    spent + word_cost(t, i) > budget)
+			break;
+		spent += word_cost(t, i);
+	}
+	if (i == p->a)
+		return 0;
+	p->b = i - 1;
+	p->end = i > last && !s->cut ? 2 : 0;
+	if (p->end)
+		return spent;
+	/* cut short: back to a clause end in the second half, or "…" after
+	 * the last word that is not a stop word */
+	for (size_t c = p->b; c > p->a && (c - p->a) * 2 >= p->b - p->a; c--)
+		if (clause_end(t, s, c)) {
+			p->b = c;
+			p->end = 1;
+			return spent;
+		}
+	while (p->b > p->a && ((t->w[p->b].flags & (DW_STOP | DW_JUNK)) ||
+			       dash(&t->w[p->b])))
+		p->b--;
+	return spent;
+}
+
+/* Appends the words a..b of piece p as the text has them. */
+static void render_piece(struct buf *out, const struct dtext *t,
+			 const struct piece *p)
+{
+	const char *s = t->w[p->a].p, *e = t->w[p->b].p + t->w[p->b].n;
+	int sp = 0, open = 0;
+
+	if (out->len)
+		buf_addc(out, ' ');
+	for (; s < e; s++) {
+		size_t tag = distill_tag_len(s, (size_t)(e - s));
+
+		if (isspace((unsigned char)*s) || tag) {
+			s += tag ? tag - 1 : 0;
+			sp = 1;
+			continue;
+		}
+		if (*s == '`' || (*s == '*' && (s[1] == '*' || (s > t->w[p->a].p
+							       && s[-1] == '*'))))
+			continue;
+		if (sp)
+			buf_addc(out, ' ');
+		sp = 0;
+		open += *s == '(' ? 1 : *s == ')' ? -1 : 0;
+		buf_addc(out, *s);
+	}
+	if (open > 0 && t->w[p->b].p[t->w[p->b].n] == ')')
+		buf_addc(out, ')');
+	if (!p->end)
+		buf_adds(out, ELLIPSIS);
+	else
+		buf_addc(out, p->end == 2 && t->s[p->k].question ? '?' : '.');
+}
+
+/* Adds sentence k cut to budget; an extra piece (whole) only when it ends
+ * at a clause end. */
+static int take(struct core *c, size_t k, int budget, int whole)
+{
+	struct piece p;
+	int cost;
+
+	if (c->np >= ARRAY_SIZE(c->p) || budget < 2)
+		return 0;
+	cost = fit(c->t, k, budget, &p);
+	if (!cost || (whole && !p.end))
+		return 0;
+	c->p[c->np++] = p;
+	c->used[k] = 1;
+	c->spent += cost;
+	return cost;
+}
+
+/* Words that say a result was reached. */
+static const char *const result_words[] = {
+	"pass", "passes", "passed", "passing", "fail", "fails", "failed",
+	"failing", "fixed", "added", "created", "removed", "deleted",
+	"renamed", "rewrote", "rewritten", "replaced", "committed", "pushed",
+	"merged", "closed", "implemented", "installed", "updated", "works",
+	"green", "clean", "done", "complete", "completed", "succeeded",
+	"resolved", "shipped", "released", "found", "caused", "because",
+	"now", "returns", "raised", "cut", "moved", "wrote", "built",
+};
+
+static int result_word(const struct dword *w)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(result_words); i++)
+		if (w->n == strlen(result_words[i]) &&
+		    !strncasecmp(w->p, result_words[i], w->n))
+			return 1;
+	return 0;
+}
+
+static double outcome_score(const struct dtext *t, size_t k, size_t last_ply)
+{
+	const struct dsent *s = &t->s[k];
+	double sc = s->score, spec = 0;
+	int result = 0;
+
+	for (size_t i = s->w0; i < s->w0 + s->nw; i++) {
+		result |= result_word(&t->w[i]);
+		spec += !!(t->w[i].flags & (DW_NUM | DW_IDENT | DW_PATH));
+	}
+	sc += (result ? 1.5 : 0) + (spec > 2 ? 2 : spec) * 0.4;
+	sc += s->ply == last_ply ? 1.0 : 0;
+	sc += (double)k / (double)(t->ns + 1);  /* later is more concluding */
+	if (after(&t->w[s->w0 + s->nw - 1]) == ':')
+		sc -= 0.5;      /* it introduces what follows */
+	return s->question ? sc - 3 : sc;
+}
+
+static size_t pick_outcome(const struct core *c)
+{
+	const struct dtext *t = c->t;
+	size_t best = (size_t)-1, last_ply = 0;
+	double top = 0;
+
+	for (size_t k = 0; k < t->ns; k++)
+		if (t->s[k].src == DSRC_OUTCOME)
+			last_ply = t->s[k].ply;
+	for (size_t k = 0; k < t->ns; k++) {
+		double sc;
+
+		if ((t->s[k].src != DSRC_OUTCOME && t->s[k].src != DSRC_ASST) ||
+		    c->used[k] || !usable(t, k, 0) || distill_narration(t, k))
+			continue;
+		sc = outcome_score(t, k, last_ply);
+		if (best == (size_t)-1 || sc > top)
+			best = k, top = sc;
+	}
+	return best;
+}
+
+/* The first user sentence with content; a line that looks like code or a
+ * log only when there is nothing else ("/orchestrator @CLAUDE.md ..."). */
+static size_t pick_request(const struct core *c)
+{
+	for (int code = 0; code < 2; code++)
+		for (size_t k = 0; k < c->t->ns; k++)
+			if (c->t->s[k].src == DSRC_USER &&
+			    usable(c->t, k, code))
+				return k;
+	return (size_t)-1;
+}
+
+/* The densest unused sentence that is not narration; questions last. */
+static size_t pick_extra(const struct core *c)
+{
+	const struct dtext *t = c->t;
+	size_t best = (size_t)-1;
+	double top = 0;
+
+	for (size_t k = 0; k < t->ns; k++) {
+		double sc = t->s[k].score;
+
+		if (c->used[k] || !usable(t, k, 0) || distill_narration(t, k))
+			continue;
+		if (t->s[k].question)
+			sc *= 0.5;
+		if (best == (size_t)-1 || sc > top)
+			best = k, top = sc;
+	}
+	return best;
+}
+
+/* "Implement spotter-gqc (3/8): " from the request's first sentence. */
+static void name_request(const struct distill_input *in, struct buf *out)
+{
+	const char *p = in->request;
+	int spent = 0, cut = 0;
+	size_t start = out->len;
+
+	while (*p && isspace((unsigned char)*p))
+		p++;
+	while (*p && !cut) {
+		const char *e = p;
+		size_t n;
+
+		while (*e && !isspace((unsigned char)*e))
+			e++;
+		n = (size_t)(e - p);
+		if (words_secretish(p, n) ||
+		    spent + (int)distill_count_tokens_n(p, n) + 1 > NAME_BUDGET) {
+			cut = 1;
+			break;
+		}
+		if (out->len > start)
+			buf_addc(out, ' ');
+		buf_add(out, p, n);
+		spent += (int)distill_count_tokens_n(p, n) + 1;
+		if (strchr(".?!", e[-1]) || *e == '\n')
+			break;
+		p = e;
+		while (*p == ' ' || *p == '\t')
+			p++;
+	}
+	while (out->len > start && strchr(".:,;", out->p[out->len - 1]))
+		buf_truncate(out, out->len - 1);
+	if (cut && out->len > start)
+		buf_adds(out, ELLIPSIS);
+	buf_addf(out, "%s(%u/%u):", out->len > start ? " " : "", in->part,
+		 in->nparts);
+}
+
+static int by_sentence(const void *a, const void *b)
+{
+	const struct piece *x = a, *y = b;
+
+	return x->k < y->k ? -1 : x->k > y->k;
+}
+
+char *distill_make_core(const struct dtext *t, const struct distill_input *in)
+{
+	struct core c = { t, { { 0, 0, 0, 0 } }, 0, xcalloc(t->ns + 1, 1), 0 };
+	struct buf out = BUF_INIT(BUF_MAX_SMALL);
+	size_t req = (size_t)-1, k;
+
+	if (in->request && in->part > 1) {
+		name_request(in, &out);
+		c.spent += (int)distill_count_tokens(buf_str(&out));
+	} else if ((req = pick_request(&c)) != (size_t)-1) {
+		c.used[req] = 1;        /* the outcome is picked first */
+	}
+	k = pick_outcome(&c);
+	if (req != (size_t)-1) {
+		c.used[req] = 0;
+		take(&c, req, k == (size_t)-1 ? CORE_BUDGET : REQUEST_BUDGET,
+		     0);
+	}
+	if (k != (size_t)-1)
+		take(&c, k, CORE_BUDGET - c.spent, 0);
+	while (CORE_BUDGET - c.spent >= MIN_PIECE &&
+	       (k = pick_extra(&c)) != (size_t)-1)
+		if (!take(&c, k, CORE_BUDGET - c.spent, 1))
+			c.used[k] = 1;
+	qsort(c.p, c.np, sizeof(c.p[0]), by_sentence);
+	for (size_t i = 0; i < c.np; i++)
+		render_piece(&out, t, &c.p[i]);
+	free(c.used);
+	return buf_detach(&out);
+}
