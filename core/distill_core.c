@@ -26,6 +26,7 @@
 
 #define CORE_BUDGET 27          /* tokens (distill_count_tokens) */
 #define REQUEST_BUDGET 14       /* the request, when an outcome follows */
+#define CHAT_BUDGET 130         /* the same for an exchange without tools */
 #define NAME_BUDGET 9           /* the request a later chunk names */
 #define MIN_PIECE 4             /* an extra piece worth its ". " */
 #define ELLIPSIS "\xe2\x80\xa6"
@@ -38,13 +39,17 @@ struct piece {
 
 struct core {
 	const struct dtext *t;
-	struct piece p[16];
+	int budget, req_budget;
+	double min_sal;         /* what a content word needs */
+	struct piece p[24];
 	size_t np;
 	char *used;             /* per sentence */
 	int spent;
 };
 
-/* Sentence openings that narrate the work instead of stating it. */
+/* Sentence openings that narrate the work instead of stating it (in an
+ * exchange with tool calls: in a chat "I'll always remember ..." is what
+ * was said). */
 static const char *const narration[] = {
 	"let me", "let's", "lets ", "now ", "now,", "next,", "next ", "then ",
 	"first,", "first ", "hmm", "still ", "expected", "i'll", "i will",
@@ -71,7 +76,7 @@ int distill_narration(const struct dtext *t, size_t k)
 		if (distill_word_is(&t->w[s->w0], interjection[i]) &&
 		    t->w[s->w0].n == strlen(interjection[i]))
 			return 1;
-	for (size_t i = 0; i < ARRAY_SIZE(narration); i++) {
+	for (size_t i = 0; t->tools && i < ARRAY_SIZE(narration); i++) {
 		size_t n = strlen(narration[i]);
 
 		if (!strncasecmp(p, narration[i], n) &&
@@ -81,29 +86,30 @@ int distill_narration(const struct dtext *t, size_t k)
 	return 0;
 }
 
-/* A word a reader learns something from: letters, not a stop word, not
- * the name of the person spoken to. */
-static int content_word(const struct dword *w)
+/* A word a reader learns something from: letters, salience min_sal or
+ * more (never a stop word), not the name of the person spoken to. */
+static int content_word(const struct dword *w, double min_sal)
 {
 	int alpha = 0;
 
 	for (size_t i = 0; i < w->n && !alpha; i++)
 		alpha = isalpha((unsigned char)w->p[i]) ||
 			(unsigned char)w->p[i] >= 0xc3;
-	return alpha && w->sal >= 1.0 && !(w->flags & DW_VOC);
+	return alpha && w->sal >= min_sal && !(w->flags & DW_VOC);
 }
 
 /* A sentence that can be a piece of the core (code lines only when
  * code is allowed). */
-static int usable(const struct dtext *t, size_t k, int code)
+static int usable(const struct core *c, size_t k, int code)
 {
+	const struct dtext *t = c->t;
 	const struct dsent *s = &t->s[k];
 
 	if (s->src == DSRC_TOOL || s->table || s->repeat ||
 	    (!code && (t->w[s->w0].flags & DW_CODE)))
 		return 0;
 	for (size_t i = s->w0; i < s->w0 + s->nw; i++)
-		if (content_word(&t->w[i]))
+		if (content_word(&t->w[i], c->min_sal))
 			return 1;
 	return 0;
 }
@@ -155,7 +161,8 @@ static int fit(const struct dtext *t, size_t k, int budget, struct piece *p)
 	p->k = k;
 	p->a = s->w0;
 	while (p->a < last && ((t->w[p->a].flags & DW_JUNK) ||
-			       dash(&t->w[p->a])) && !content_word(&t->w[p->a]))
+			       dash(&t->w[p->a])) && !content_word(&t->w[p->a],
+								   0.3))
 		p->a++;
 	for (i = p->a; i <= last; i++) {
 		if ((t->w[i].flags & DW_SECRET) ||
@@ -286,7 +293,7 @@ static size_t pick_outcome(const struct core *c)
 		double sc;
 
 		if ((t->s[k].src != DSRC_OUTCOME && t->s[k].src != DSRC_ASST) ||
-		    c->used[k] || !usable(t, k, 0) || distill_narration(t, k))
+		    c->used[k] || !usable(c, k, 0) || distill_narration(t, k))
 			continue;
 		sc = outcome_score(t, k, last_ply);
 		if (best == (size_t)-1 || sc > top)
@@ -302,7 +309,7 @@ static size_t pick_request(const struct core *c)
 	for (int code = 0; code < 2; code++)
 		for (size_t k = 0; k < c->t->ns; k++)
 			if (c->t->s[k].src == DSRC_USER &&
-			    usable(c->t, k, code))
+			    usable(c, k, code))
 				return k;
 	return (size_t)-1;
 }
@@ -317,7 +324,7 @@ static size_t pick_extra(const struct core *c)
 	for (size_t k = 0; k < t->ns; k++) {
 		double sc = t->s[k].score;
 
-		if (c->used[k] || !usable(t, k, 0) || distill_narration(t, k))
+		if (c->used[k] || !usable(c, k, 0) || distill_narration(t, k))
 			continue;
 		if (t->s[k].question)
 			sc *= 0.5;
@@ -375,9 +382,16 @@ static int by_sentence(const void *a, const void *b)
 
 char *distill_make_core(const struct dtext *t, const struct distill_input *in)
 {
-	struct core c = { t, { { 0, 0, 0, 0 } }, 0, xcalloc(t->ns + 1, 1), 0 };
+	struct core c = { t, CORE_BUDGET, REQUEST_BUDGET, 1.0,
+			  { { 0, 0, 0, 0 } }, 0, xcalloc(t->ns + 1, 1), 0 };
 	struct buf out = BUF_INIT(BUF_MAX_SMALL);
 	size_t req = (size_t)-1, k;
+
+	if (!t->tools) {        /* a conversation: what was said is it */
+		c.budget = CHAT_BUDGET;
+		c.req_budget = CHAT_BUDGET / 2;
+		c.min_sal = 0.3;
+	}
 
 	if (in->request && in->part > 1) {
 		name_request(in, &out);
@@ -388,14 +402,13 @@ char *distill_make_core(const struct dtext *t, const struct distill_input *in)
 	k = pick_outcome(&c);
 	if (req != (size_t)-1) {
 		c.used[req] = 0;
-		take(&c, req, k == (size_t)-1 ? CORE_BUDGET : REQUEST_BUDGET,
-		     0);
+		take(&c, req, k == (size_t)-1 ? c.budget : c.req_budget, 0);
 	}
 	if (k != (size_t)-1)
-		take(&c, k, CORE_BUDGET - c.spent, 0);
-	while (CORE_BUDGET - c.spent >= MIN_PIECE &&
+		take(&c, k, c.budget - c.spent, 0);
+	while (c.budget - c.spent >= MIN_PIECE &&
 	       (k = pick_extra(&c)) != (size_t)-1)
-		if (!take(&c, k, CORE_BUDGET - c.spent, 1))
+		if (!take(&c, k, c.budget - c.spent, 1))
 			c.used[k] = 1;
 	qsort(c.p, c.np, sizeof(c.p[0]), by_sentence);
 	for (size_t i = 0; i < c.np; i++)

@@ -63,6 +63,8 @@ struct dtext {
 	size_t cwd_n;           /* strlen(cwd), 0 without one */
 	size_t ply;             /* ply being read (distill_text_build) */
 	int table;              /* the line being read is a table row */
+	int tools;              /* the exchange calls tools: an agent at work,
+				   whose narration says nothing */
 };
 
 /* Cuts the plies of in into words and sentences and scores them. */

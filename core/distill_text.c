@@ -453,6 +453,7 @@ void distill_text_build(const struct distill_input *in, struct dtext *t)
 				 DSRC_ASST);
 		if (m->tools)
 			add_text(t, m->tools, DSRC_TOOL);
+		t->tools |= m->tools && *m->tools;
 	}
 	score(t);
 }
