@@ -28,6 +28,31 @@ static void add_file(const char *cwd, const char *p, struct strv *out)
 	files_add_exact(p, out);
 }
 
+/* A bare name ("app.js") says less than the path it abbreviates
+ * ("assets/js/app.js"): dropped when that path is listed too. */
+static void drop_bare_names(struct strv *files)
+{
+	size_t k = 0;
+
+	for (size_t i = 0; i < files->n; i++) {
+		int dup = 0;
+
+		for (size_t j = 0; j < files->n && !strchr(files->v[i], '/') &&
+		     !dup; j++) {
+			const char *s = strrchr(files->v[j], '/');
+
+			dup = s && !strcmp(s + 1, files->v[i]);
+		}
+		if (dup)
+			free(files->v[i]);
+		else
+			files->v[k++] = files->v[i];
+	}
+	files->n = k;
+	if (files->v)
+		files->v[k] = NULL;
+}
+
 static int make_files(const struct distill_input *in, struct strv *out)
 {
 	const struct tx_conv *c = in->conv;
@@ -41,6 +66,7 @@ static int make_files(const struct distill_input *in, struct strv *out)
 	for (size_t k = 0; k < found.n; k++)
 		add_file(c->cwd, found.v[k], out);
 	strv_clear(&found);
+	drop_bare_names(out);
 	return rc;
 }
 

@@ -119,7 +119,7 @@ static char after(const struct dword *w)
 {
 	const char *q = w->p + w->n;
 
-	while (*q && strchr("*`\"')]", *q))
+	while (*q && strchr("*`\"')](", *q))
 		q++;
 	return *q;
 }
@@ -151,6 +151,68 @@ static int word_cost(const struct dtext *t, size_t i)
 	return (int)w->tok + (c && !isspace((unsigned char)c) ? 1 : 0);
 }
 
+/* Parentheses in [s, e) close what they open and open nothing left. */
+static int balanced(const char *s, const char *e)
+{
+	int open = 0;
+
+	for (; s < e && open >= 0; s++)
+		open += *s == '(' ? 1 : *s == ')' ? -1 : 0;
+	return open == 0;
+}
+
+static int span_cost(const struct dtext *t, size_t a, size_t b)
+{
+	int c = 1;
+
+	for (size_t i = a; i <= b; i++)
+		c += word_cost(t, i);
+	return c;
+}
+
+static int result_word(const struct dword *w);
+static int asks_at(const char *p);
+
+/* What a piece says: its content words, results counting double. */
+static double span_value(const struct dtext *t, size_t a, size_t b)
+{
+	double v = 0;
+
+	for (size_t i = a; i <= b; i++)
+		v += (t->w[i].sal >= 1 ? t->w[i].sal : 0) +
+			(result_word(&t->w[i]) ? 2 : 0);
+	return v;
+}
+
+/* The longest tail of sentence k that starts a clause and fits budget:
+ * "..., can you make the retry smarter?".  Its cost, or 0. */
+static int fit_tail(const struct dtext *t, size_t k, int budget,
+		    struct piece *p)
+{
+	const struct dsent *s = &t->s[k];
+	size_t last = s->w0 + s->nw - 1;
+	const char *end = t->w[last].p + t->w[last].n;
+
+	for (size_t c = s->w0 + 1; !s->cut && c <= last; c++) {
+		size_t a = c;
+
+		while (a < last && dash(&t->w[a]))
+			a++;
+		if (!clause_end(t, s, c - 1) || !balanced(t->w[a].p, end) ||
+		    (t->w[a].flags & DW_SECRET) || span_cost(t, a, last) > budget)
+			continue;
+		for (size_t i = a; i <= last; i++)
+			if (t->w[i].flags & DW_SECRET)
+				return 0;
+		p->k = k;
+		p->a = a;
+		p->b = last;
+		p->end = 2;
+		return span_cost(t, a, last);
+	}
+	return 0;
+}
+
 /* Fits sentence k into budget tokens: fills p with its words a..b. */
 static int fit(const struct dtext *t, size_t k, int budget, struct piece *p)
 {
@@ -178,16 +240,25 @@ static int fit(const struct dtext *t, size_t k, int budget, struct piece *p)
 		return spent;
 	/* cut short: back to a clause end in the second half, or "…" after
 	 * the last word that is not a stop word */
-	for (size_t c = p->b; c > p->a && (c - p->a) * 2 >= p->b - p->a; c--)
-		if (clause_end(t, s, c)) {
+	for (size_t c = p->b; !p->end && c > p->a &&
+	     (c - p->a) * 2 >= p->b - p->a; c--)
+		if (clause_end(t, s, c) && balanced(t->w[p->a].p,
+						    t->w[c].p + t->w[c].n)) {
 			p->b = c;
 			p->end = 1;
-			return spent;
 		}
-	while (p->b > p->a && ((t->w[p->b].flags & (DW_STOP | DW_JUNK)) ||
-			       dash(&t->w[p->b])))
+	while (!p->end && p->b > p->a &&
+	       ((t->w[p->b].flags & (DW_STOP | DW_JUNK)) || dash(&t->w[p->b])))
 		p->b--;
-	return spent;
+	/* the last clause may say more: the question asked, the result */
+	struct piece tail;
+
+	if (fit_tail(t, k, budget, &tail) &&
+	    ((s->question && s->src == DSRC_USER &&    /* the ask itself */
+	      asks_at(t->w[tail.a].p)) ||
+	     span_value(t, tail.a, tail.b) > span_value(t, p->a, p->b)))
+		*p = tail;
+	return span_cost(t, p->a, p->b);
 }
 
 /* Appends the words a..b of piece p as the text has them. */
@@ -265,7 +336,7 @@ static int result_word(const struct dword *w)
 static double outcome_score(const struct dtext *t, size_t k, size_t last_ply)
 {
 	const struct dsent *s = &t->s[k];
-	double sc = s->score, spec = 0;
+	double sc = s->score * 0.5, spec = 0;
 	int result = 0;
 
 	for (size_t i = s->w0; i < s->w0 + s->nw; i++) {
@@ -302,16 +373,54 @@ static size_t pick_outcome(const struct core *c)
 	return best;
 }
 
-/* The first user sentence with content; a line that looks like code or a
- * log only when there is nothing else ("/orchestrator @CLAUDE.md ..."). */
+/* Openings of an imperative or a request ("Fix ...", "Please ...", "Can
+ * you ..."). */
+static const char *const asking[] = {
+	"please", "can you", "could you", "would you", "can we", "let's",
+	"fix", "add", "make", "implement", "create", "update", "remove",
+	"write", "run", "check", "start", "stop", "tackle", "help", "use",
+	"change", "rename", "move", "delete", "explain", "find", "show",
+	"build", "test", "refactor", "debug", "set", "install", "try",
+	"investigate", "look", "review", "commit", "push", "merge", "rewrite",
+	"why", "how", "what", "where", "when", "which", "is", "are", "do",
+	"does", "did", "should", "analyze", "analyse", "examine", "research",
+	"search", "websearch", "plan", "draft", "continue", "resume",
+};
+
+static int asks_at(const char *p)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(asking); i++) {
+		size_t n = strlen(asking[i]);
+
+		if (!strncasecmp(p, asking[i], n) &&
+		    !isalnum((unsigned char)p[n]))
+			return 1;
+	}
+	return 0;
+}
+
+static int asks(const struct dtext *t, const struct dsent *s)
+{
+	return s->question || *t->w[s->w0].p == '/' || asks_at(t->w[s->w0].p);
+}
+
+/* The user's first question or imperative with content, else the first
+ * sentence with content; a line that looks like code or a log only when
+ * there is nothing else ("/orchestrator @CLAUDE.md ..."). */
 static size_t pick_request(const struct core *c)
 {
-	for (int code = 0; code < 2; code++)
-		for (size_t k = 0; k < c->t->ns; k++)
-			if (c->t->s[k].src == DSRC_USER &&
-			    usable(c, k, code))
+	size_t first = (size_t)-1;
+
+	for (int code = 0; code < 2 && first == (size_t)-1; code++)
+		for (size_t k = 0; k < c->t->ns; k++) {
+			if (c->t->s[k].src != DSRC_USER || !usable(c, k, code))
+				continue;
+			if (asks(c->t, &c->t->s[k]))
 				return k;
-	return (size_t)-1;
+			if (first == (size_t)-1)
+				first = k;
+		}
+	return first;
 }
 
 /* The densest unused sentence that is not narration; questions last. */

@@ -43,6 +43,13 @@ static const char path_re[] =
 	"(?:[A-Za-z]:[/\\\\])?"
 	"(?:[\\w.~-]*+[/\\\\])*+"
 	"[\\w.-]*\\.(?:" EXTS ")"
+	"\\b(?![\\w(-]|[./\\\\]\\w)"
+	/* or any lower-case extension of 1-5 letters and digits after a
+	 * directory: include/records.hrl */
+	"|(?<![\\w./\\\\~*-])"
+	"(?:[A-Za-z]:[/\\\\])?"
+	"(?:[\\w.~-]*+[/\\\\])++"
+	"[\\w-][\\w.-]*\\.(?-i:[a-z][a-z0-9]{0,4})"
 	"\\b(?![\\w(-]|[./\\\\]\\w)";
 
 static const char url_re[] = "\\b[a-z][a-z0-9+.-]*://[^\\s<>\"'`)\\]]*";

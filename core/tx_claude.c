@@ -260,9 +260,7 @@ static void tool_use(struct reader *r, struct ent *e, const cJSON *block)
 	tx_msg_add_tool(&e->m, name, arg);
 	tx_msg_add_path(&e->m, tx_json_str(in, "file_path"));
 	tx_msg_add_path(&e->m, tx_json_str(in, "notebook_path"));
-	if (!strcasecmp(name, "Glob") || !strcasecmp(name, "Grep") ||
-	    !strcasecmp(name, "LS"))
-		tx_msg_add_path(&e->m, tx_json_str(in, "path"));
+	/* Glob, Grep and LS name a directory to search: no file touched */
 	if (id)
 		strv_push(&e->use_ids, id);
 }

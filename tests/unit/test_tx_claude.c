@@ -80,8 +80,9 @@ static void test_fixture_session(void)
 	T_EQ(c->msg[1].paths.n, 1);
 	T_STREQ(c->msg[1].paths.v[0], "/home/dev/cachelab/tests/cache_test.c");
 	T_STREQ(c->msg[2].tools, "Edit: src/cache.c\nGrep: time\\(NULL\\)");
-	T_EQ(c->msg[2].paths.n, 2);
-	T_STREQ(c->msg[2].paths.v[1], "src");
+	/* the directory a Grep searches is no file touched */
+	T_EQ(c->msg[2].paths.n, 1);
+	T_STREQ(c->msg[2].paths.v[0], "src/cache.c");
 	/* interrupt, meta, /model, stdout, compact summary: no human turn */
 	T_EQ(c->msg[3].role, TX_USER);
 	T_STREQ(c->msg[3].text, "Good. Now run the test a hundred times to "
