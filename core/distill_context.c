@@ -316,8 +316,8 @@ static int candidate(const struct dtext *t, size_t i, struct cand *c)
 			c->score = 2.8;
 			return 1;
 		}
-		if (!unit && w->n < 3)
-			return 0;
+		if (!unit && (w->n < 3 || t->tools))
+			return 0;       /* a bare number: only in a chat */
 		window(t, i, 1, unit && !glued_unit(w) ? 1 : 0, c);
 		c->score = (unit ? 3.0 : 1.2) + place_bonus(s->src);
 		return 1;
@@ -332,8 +332,9 @@ static int candidate(const struct dtext *t, size_t i, struct cand *c)
 		c->score = 2.6;
 		return 1;
 	}
-	if (w->flags & DW_CAP && !(w->flags & (DW_STOP | DW_WEAK | DW_VOC))) {
-		size_t b = i;       /* a name: "LGBTQ support group" */
+	if (w->flags & DW_CAP && !(w->flags & (DW_STOP | DW_WEAK | DW_VOC)) &&
+	    !t->tools) {
+		size_t b = i;       /* in a chat, a name: "LGBTQ support group" */
 
 		while (b + 1 < t->nw && t->w[b + 1].sent == w->sent &&
 		       t->w[b + 1].flags & DW_CAP && !clause_end(&t->w[b]) &&

@@ -138,7 +138,8 @@ static int clause_end(const struct dtext *t, const struct dsent *s, size_t i)
 
 	if (i + 1 >= s->w0 + s->nw)
 		return 1;
-	return c == ',' || c == ';' || c == ':' || dash(&t->w[i + 1]);
+	return c == ',' || c == ';' || c == ':' || dash(&t->w[i + 1]) ||
+		t->w[i + 1].p[-1] == '(';   /* before an aside */
 }
 
 /* Tokens of word i inside a piece: the word after a space, plus its

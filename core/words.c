@@ -8,33 +8,31 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* English stop words (lower case). */
+/* English stop words (lower case).  Negators (no, not, nor, isn't, don't,
+ * cannot ...) are not stop words: a distillate that drops them says the
+ * opposite ("Credo: no issues" is not "Credo issues"). */
 static const char *const stop[] = {
 	"a", "about", "above", "after", "again", "against", "all", "am", "an",
-	"and", "any", "are", "aren't", "as", "at", "be", "because", "been",
-	"before", "being", "below", "between", "both", "but", "by", "can",
-	"can't", "cannot", "could", "couldn't", "did", "didn't", "do", "does",
-	"doesn't", "doing", "don't", "down", "during", "e.g", "each", "eg",
-	"either", "else", "etc", "ever", "few", "for", "from", "further", "had",
-	"hadn't", "has", "hasn't", "have", "haven't", "having", "he", "he'd",
-	"he'll", "he's", "her", "here", "here's", "hers", "herself", "him",
-	"himself", "his", "how", "how's", "however", "i", "i'd", "i'll", "i'm",
-	"i've", "i.e", "ie", "if", "in", "into", "is", "isn't", "it", "it's",
-	"its", "itself", "just", "let's", "me", "might", "more", "most", "much",
-	"must", "mustn't", "my", "myself", "no", "nor", "not", "of", "off",
+	"and", "any", "are", "as", "at", "be", "because", "been", "before",
+	"being", "below", "between", "both", "but", "by", "can", "could", "did",
+	"do", "does", "doing", "down", "during", "e.g", "each", "eg", "either",
+	"else", "etc", "ever", "few", "for", "from", "further", "had", "has",
+	"have", "having", "he", "he'd", "he'll", "he's", "her", "here",
+	"here's", "hers", "herself", "him", "himself", "his", "how", "how's",
+	"however", "i", "i'd", "i'll", "i'm", "i've", "i.e", "ie", "if", "in",
+	"into", "is", "it", "it's", "its", "itself", "just", "let's", "me",
+	"might", "more", "most", "much", "must", "my", "myself", "of", "off",
 	"on", "once", "only", "or", "other", "ought", "our", "ours",
-	"ourselves", "out", "over", "own", "same", "shall", "shan't", "she",
-	"she'd", "she'll", "she's", "should", "shouldn't", "so", "some", "such",
-	"than", "that", "that's", "the", "their", "theirs", "them",
-	"themselves", "then", "there", "there's", "these", "they", "they'd",
-	"they'll", "they're", "they've", "this", "those", "through", "to",
-	"too", "under", "until", "up", "upon", "us", "very", "vs", "was",
-	"wasn't", "we", "we'd", "we'll", "we're", "we've", "were", "weren't",
-	"what", "what's", "when", "when's", "where", "where's", "whether",
-	"which", "while", "who", "who's", "whom", "whose", "why", "why's",
-	"will", "with", "won't", "would", "wouldn't", "yes", "yet", "you",
-	"you'd", "you'll", "you're", "you've", "your", "yours", "yourself",
-	"yourselves",
+	"ourselves", "out", "over", "own", "same", "shall", "she", "she'd",
+	"she'll", "she's", "should", "so", "some", "such", "than", "that",
+	"that's", "the", "their", "theirs", "them", "themselves", "then",
+	"there", "there's", "these", "they", "they'd", "they'll", "they're",
+	"they've", "this", "those", "through", "to", "too", "under", "until",
+	"up", "upon", "us", "very", "vs", "was", "we", "we'd", "we'll", "we're",
+	"we've", "were", "what", "what's", "when", "when's", "where", "where's",
+	"whether", "which", "while", "who", "who's", "whom", "whose", "why",
+	"why's", "will", "with", "would", "yes", "yet", "you", "you'd",
+	"you'll", "you're", "you've", "your", "yours", "yourself", "yourselves",
 };
 
 /* Sorted.  Generic verbs, fillers and chat noise: kept only when nothing
