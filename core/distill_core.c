@@ -262,15 +262,32 @@ static int fit(const struct dtext *t, size_t k, int budget, struct piece *p)
 	return span_cost(t, p->a, p->b);
 }
 
+/* A piece that starts or ends inside a quotation has one '"' too many:
+ * dropped. */
+static void drop_odd_quote(struct buf *out, size_t start)
+{
+	size_t n = 0, k = start;
+
+	for (size_t i = start; i < out->len; i++)
+		if (out->p[i] == '"')
+			n++, k = i;
+	if (n % 2 == 0)
+		return;
+	memmove(out->p + k, out->p + k + 1, out->len - k);
+	out->len--;
+}
+
 /* Appends the words a..b of piece p as the text has them. */
 static void render_piece(struct buf *out, const struct dtext *t,
 			 const struct piece *p)
 {
 	const char *s = t->w[p->a].p, *e = t->w[p->b].p + t->w[p->b].n;
 	int sp = 0, open = 0;
+	size_t start;
 
 	if (out->len)
 		buf_addc(out, ' ');
+	start = out->len;
 	for (; s < e; s++) {
 		size_t tag = distill_tag_len(s, (size_t)(e - s));
 
@@ -290,6 +307,7 @@ static void render_piece(struct buf *out, const struct dtext *t,
 	}
 	if (open > 0 && t->w[p->b].p[t->w[p->b].n] == ')')
 		buf_addc(out, ')');
+	drop_odd_quote(out, start);
 	if (!p->end)
 		buf_adds(out, ELLIPSIS);
 	else
