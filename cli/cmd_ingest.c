@@ -243,6 +243,11 @@ int cmd_ingest(int argc, char **argv)
 	       r.s.failed ? "" : "\n");
 	if (r.s.failed)
 		printf(", %zu files failed\n", r.s.failed);
+	for (int k = SEG_KEEP + 1; k < SEG_SKIP_N; k++)
+		if (r.s.skipped[k])
+			printf("%zu conversation%s skipped: %s\n",
+			       r.s.skipped[k], r.s.skipped[k] == 1 ? "" : "s",
+			       seg_skip_name(k));
 	if (use_llm)
 		distill_pending(&r, &cfg);
 	embed_missing(&r, emb);

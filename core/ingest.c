@@ -306,6 +306,12 @@ static int ingest_conv(struct conv_job *j, const char *name, struct buf *err)
 	int64_t old_id;
 	int rc;
 
+	enum seg_skip skip = seg_skip_reason(c);
+
+	if (skip != SEG_KEEP) { /* a compaction agent makes no project */
+		j->stats->skipped[skip]++;
+		return 0;
+	}
 	if (store_conv_find(j->st, c->id, &old_id, &stored) == 0 &&
 	    stored >= c->nmsg)
 		return 0;

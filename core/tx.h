@@ -80,6 +80,9 @@ struct tx_conv {
 	char *project;       /* project name the transcript suggests, or NULL */
 	char *title;         /* session title if the format has one, or NULL */
 	char *cwd;           /* working directory if known, or NULL */
+	unsigned scripted : 1;  /* the transcript marks a non-interactive run
+	                           (Claude Code entrypoint sdk-*: claude -p,
+	                           the SDKs) */
 	struct tx_msg *msg;
 	size_t nmsg, cap;
 };

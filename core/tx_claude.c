@@ -39,6 +39,7 @@ struct reader {
 	struct tx_map uuids;     /* uuid -> entry */
 	struct tx_map sids;      /* sessionIds seen */
 	char *first_sid, *cwd, *agent;
+	int scripted;            /* an entrypoint of a non-interactive run */
 	char *summary, *ai_title, *custom_title;
 	struct strv task_prompt; /* Task calls: the prompt a sidechain starts */
 	struct strv task_desc;   /* with, and its description (the title) */
@@ -324,6 +325,9 @@ static int on_line(void *ctx, const cJSON *o, size_t line)
 		r->cwd = xstrdup(tx_json_str(o, "cwd"));
 	if (!r->agent && tx_json_str(o, "agentId"))
 		r->agent = xstrdup(tx_json_str(o, "agentId"));
+	if (tx_json_str(o, "entrypoint"))   /* "cli" interactive; "sdk-cli"
+					       (claude -p), "sdk-ts", "sdk-py" */
+		r->scripted = !strncmp(tx_json_str(o, "entrypoint"), "sdk", 3);
 	user = !strcmp(type, "user");
 	asst = !strcmp(type, "assistant");
 	if ((!uuid && !user && !asst) || (uuid && !tx_map_add(&r->uuids, uuid,
@@ -680,6 +684,7 @@ static void name_convs(struct build *b, const char *name)
 		struct buf id = BUF_INIT(BUF_MAX_SMALL);
 
 		tx_set_str(&c->cwd, r->cwd);
+		c->scripted = !!r->scripted;
 		if (b->kind[i] == C_AGENT) {
 			name_agent(b, c, name);
 		} else if (b->kind[i] == C_MAIN) {
