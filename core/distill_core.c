@@ -425,14 +425,17 @@ static int asks(const struct dtext *t, const struct dsent *s)
 
 /* The user's first question or imperative with content, else the first
  * sentence with content; a line that looks like code or a log only when
- * there is nothing else ("/orchestrator @CLAUDE.md ..."). */
+ * there is nothing else ("/orchestrator @CLAUDE.md ...").  What the user
+ * said needs no strong word to be the request ("check again"). */
 static size_t pick_request(const struct core *c)
 {
+	struct core u = *c;
 	size_t first = (size_t)-1;
 
+	u.min_sal = 0.3;
 	for (int code = 0; code < 2 && first == (size_t)-1; code++)
 		for (size_t k = 0; k < c->t->ns; k++) {
-			if (c->t->s[k].src != DSRC_USER || !usable(c, k, code))
+			if (c->t->s[k].src != DSRC_USER || !usable(&u, k, code))
 				continue;
 			if (asks(c->t, &c->t->s[k]))
 				return k;
@@ -479,14 +482,14 @@ static void name_request(const struct distill_input *in, struct buf *out)
 			e++;
 		n = (size_t)(e - p);
 		if (words_secretish(p, n) ||
-		    spent + (int)distill_count_tokens_n(p, n) + 1 > NAME_BUDGET) {
+		    spent + (int)distill_count_tokens_n(p, n) > NAME_BUDGET) {
 			cut = 1;
 			break;
 		}
 		if (out->len > start)
 			buf_addc(out, ' ');
 		buf_add(out, p, n);
-		spent += (int)distill_count_tokens_n(p, n) + 1;
+		spent += (int)distill_count_tokens_n(p, n);
 		if (strchr(".?!", e[-1]) || *e == '\n')
 			break;
 		p = e;
