@@ -67,9 +67,18 @@ out:
 	buf_release(&err);
 }
 
+/* Name order, except that a session file "S.jsonl" comes before the
+ * directory "S" holding its subagents: exchange numbers follow time. */
 static int cmp_str(const void *a, const void *b)
 {
-	return strcmp(*(char *const *)a, *(char *const *)b);
+	const char *x = *(char *const *)a, *y = *(char *const *)b;
+	size_t nx = strlen(x), ny = strlen(y);
+
+	if (nx == ny + 6 && !strcmp(x + ny, ".jsonl") && !strncmp(x, y, ny))
+		return -1;
+	if (ny == nx + 6 && !strcmp(y + nx, ".jsonl") && !strncmp(x, y, nx))
+		return 1;
+	return strcmp(x, y);
 }
 
 static void ingest_dir(struct run *r, const char *dir, int depth)

@@ -342,6 +342,19 @@ static int ingest_conv(struct conv_job *j, const char *name, struct buf *err)
 	return rc;
 }
 
+static int by_start(const void *a, const void *b, void *arg)
+{
+	const struct tx_set *set = arg;
+	const struct tx_conv *x = &set->conv[*(const size_t *)a];
+	const struct tx_conv *y = &set->conv[*(const size_t *)b];
+	int64_t tx = x->nmsg ? ply_time(x, 0, x->nmsg - 1, 0) : 0;
+	int64_t ty = y->nmsg ? ply_time(y, 0, y->nmsg - 1, 0) : 0;
+
+	if (tx != ty)
+		return tx < ty ? -1 : 1;
+	return *(const size_t *)a < *(const size_t *)b ? -1 : 1;
+}
+
 int ingest_data(struct store *st, const char *name, const char *data,
 		size_t len, const struct ingest_opts *o,
 		struct ingest_stats *stats, struct buf *err)
@@ -361,10 +374,18 @@ int ingest_data(struct store *st, const char *name, const char *data,
 		return rc;
 	}
 	stats->files++;
+	/* in time order, so exchange numbers follow time (a sidechain after
+	 * the session that launched it) */
+	size_t *order = xcalloc(set.n + 1, sizeof(*order));
+
+	for (size_t i = 0; i < set.n; i++)
+		order[i] = i;
+	qsort_r(order, set.n, sizeof(*order), by_start, &set);
 	for (size_t i = 0; !rc && i < set.n; i++) {
-		j.c = &set.conv[i];
+		j.c = &set.conv[order[i]];
 		rc = ingest_conv(&j, name, err);
 	}
+	free(order);
 	if (!rc && set.bad_line)	/* truncated last line: rest is in, */
 		rc = -EILSEQ;		/* err names the line; still a failure */
 	tx_set_release(&set);

@@ -89,6 +89,17 @@ static int meta_json(const struct store_exchange *x, struct buf *out)
 	cJSON_AddStringToObject(o, "state", x->state == STORE_PENDING ?
 				"pending" : x->state == STORE_FAILED ?
 				"failed" : "done");
+	/* a subagent's exchange and the exchange that launched it, both
+	 * ways */
+	if (x->launched_by)
+		cJSON_AddStringToObject(o, "launched_by", x->launched_by);
+	if (x->launched.n) {
+		cJSON *l = cJSON_AddArrayToObject(o, "launched");
+
+		for (size_t i = 0; i < x->launched.n; i++)
+			cJSON_AddItemToArray(l, cJSON_CreateString(
+				x->launched.v[i]));
+	}
 	s = cJSON_Print(o);
 	rc = s ? add_line(out, s) : -ENOMEM;
 	free(s);
@@ -153,6 +164,8 @@ int fs_content_exchange(struct store *st, int64_t id, struct buf out[FSX_N],
  *   room workflow/mix_test                 a room shared with another
  *                                          exchange and not already named
  *     000003 (2/8) Clean compile. ...      a later chunk, under its request
+ *     000011 (agent) What is ...           a subagent's exchange (its
+ *                                          meta.json names its launcher)
  * The number finds the exchange (exchanges/000002-*, recallfs show 2); the
  * slug would repeat the core. */
 
@@ -269,8 +282,13 @@ static int memory_entry(const struct store_xrows *all, size_t i,
 		memcpy(day, d, sizeof(d));
 	}
 	rest = chunk_rest(r->core, &mark, &mark_len);
+	/* a subagent's work, under the exchange that launched it: what the
+	 * orchestrating agent asked is no human request */
+	if (r->sidechain)
+		rc = rc ? rc : buf_addf(out, "  %06lld (agent) %s\n",
+					(long long)r->id, r->core);
 	/* a later chunk right after its request's entry: folded under it */
-	if (rest && follows_request(all, i, mark))
+	else if (rest && follows_request(all, i, mark))
 		rc = rc ? rc : buf_addf(out, "  %06lld %.*s %s\n",
 					(long long)r->id, (int)mark_len, mark,
 					rest);
