@@ -67,18 +67,22 @@ static const char *const interjection[] = {
 	"sure", "awesome", "nice", "done", "yes", "right", "got",
 };
 
-int distill_narration(const struct dtext *t, size_t k)
+int distill_narration_of(const struct dtext *t, size_t k)
 {
 	const struct dsent *s = &t->s[k];
 	const char *p = t->w[s->w0].p;
 
 	for (size_t i = 0; s->nw <= 2 && i < ARRAY_SIZE(interjection); i++)
-		if (distill_word_is(&t->w[s->w0], interjection[i]) &&
+		if (tolower((unsigned char)*p) == interjection[i][0] &&
+		    distill_word_is(&t->w[s->w0], interjection[i]) &&
 		    t->w[s->w0].n == strlen(interjection[i]))
 			return 1;
 	for (size_t i = 0; t->tools && i < ARRAY_SIZE(narration); i++) {
-		size_t n = strlen(narration[i]);
+		size_t n;
 
+		if (tolower((unsigned char)*p) != narration[i][0])
+			continue;
+		n = strlen(narration[i]);
 		if (!strncasecmp(p, narration[i], n) &&
 		    (narration[i][n - 1] == ' ' || !isalnum((unsigned char)p[n])))
 			return 1;
@@ -332,24 +336,9 @@ static int take(struct core *c, size_t k, int budget, int whole)
 	return cost;
 }
 
-/* Words that say a result was reached. */
-static const char *const result_words[] = {
-	"pass", "passes", "passed", "passing", "fail", "fails", "failed",
-	"failing", "fixed", "added", "created", "removed", "deleted",
-	"renamed", "rewrote", "rewritten", "replaced", "committed", "pushed",
-	"merged", "closed", "implemented", "installed", "updated", "works",
-	"green", "clean", "done", "complete", "completed", "succeeded",
-	"resolved", "shipped", "released", "found", "caused", "because",
-	"now", "returns", "raised", "cut", "moved", "wrote", "built",
-};
-
 static int result_word(const struct dword *w)
 {
-	for (size_t i = 0; i < ARRAY_SIZE(result_words); i++)
-		if (w->n == strlen(result_words[i]) &&
-		    !strncasecmp(w->p, result_words[i], w->n))
-			return 1;
-	return 0;
+	return !!(w->flags & DW_RESULT);
 }
 
 static double outcome_score(const struct dtext *t, size_t k, size_t last_ply)
@@ -408,9 +397,14 @@ static const char *const asking[] = {
 
 static int asks_at(const char *p)
 {
-	for (size_t i = 0; i < ARRAY_SIZE(asking); i++) {
-		size_t n = strlen(asking[i]);
+	int c = tolower((unsigned char)*p);
 
+	for (size_t i = 0; i < ARRAY_SIZE(asking); i++) {
+		size_t n;
+
+		if (c != asking[i][0])
+			continue;
+		n = strlen(asking[i]);
 		if (!strncasecmp(p, asking[i], n) &&
 		    !isalnum((unsigned char)p[n]))
 			return 1;

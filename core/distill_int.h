@@ -30,6 +30,8 @@ enum {
 	DW_CODE = 1 << 8,       /* inside a ``` block */
 	DW_FIRST = 1 << 9,      /* first word of its sentence */
 	DW_VOC = 1 << 10,       /* a name addressed: "Thanks, Maria." "Hey Tim!" */
+	DW_GENERIC = 1 << 11,   /* a topic too broad for a room (words.h) */
+	DW_RESULT = 1 << 12,    /* says a result was reached (words.h) */
 };
 
 struct dword {
@@ -49,6 +51,7 @@ struct dsent {
 	unsigned repeat : 1;    /* same text as an earlier sentence */
 	unsigned table : 1;     /* from a Markdown table row */
 	unsigned cut : 1;       /* ended by the word limit, not by its text */
+	unsigned narr : 1;      /* narration (distill_narration) */
 	double score;           /* salience density */
 };
 
@@ -80,8 +83,13 @@ int distill_word_is(const struct dword *w, const char *s);
 
 /* exchange_core: whole clauses of the exchange (distill_core.c).  Owned. */
 char *distill_make_core(const struct dtext *t, const struct distill_input *in);
-/* 1 if sentence k is narration ("Let me ...", "Now ...", "Perfect!"). */
-int distill_narration(const struct dtext *t, size_t k);
+/* 1 if sentence k is narration ("Let me ...", "Now ...", "Perfect!"):
+ * distill_text_build marks each sentence once with distill_narration_of. */
+int distill_narration_of(const struct dtext *t, size_t k);
+static inline int distill_narration(const struct dtext *t, size_t k)
+{
+	return t->s[k].narr;
+}
 
 /* The one exact detail, copied from the text ("" if none).  Owned. */
 char *distill_pick_context(const struct dtext *t,

@@ -162,32 +162,10 @@ static void file_room(const struct distill_input *in, struct distill *d)
 		 edited(in, base) ? 0.9 : top >= 3 ? 0.7 : 0.5);
 }
 
-/* Topics too broad to gather related exchanges: a language, a framework,
- * a kind of work. */
-static const char *const generic[] = {
-	"testing", "tests", "test", "typescript", "javascript", "python",
-	"elixir", "rust", "golang", "java", "ruby", "react", "phoenix", "node",
-	"html", "css", "json", "yaml", "code", "file", "files", "error",
-	"errors", "bug", "bugs", "issue", "issues", "project", "server",
-	"function", "functions", "data", "config", "configuration", "setup",
-	"documentation", "docs", "changes", "change", "update", "version",
-	"build", "debugging", "refactoring", "implementation", "task",
-	"tasks", "feature", "features", "support", "system", "tool", "tools",
-	"command", "commands", "output", "input", "value", "values",
-};
-
-static int generic_word(const char *p, size_t n)
-{
-	for (size_t i = 0; i < ARRAY_SIZE(generic); i++)
-		if (n == strlen(generic[i]) && !strncasecmp(p, generic[i], n))
-			return 1;
-	return 0;
-}
-
 static int concept_word(const struct dword *w, const struct dtext *t)
 {
-	return !generic_word(w->p, w->n) && !(w->flags & (DW_STOP | DW_WEAK | DW_JUNK | DW_SECRET |
-			     DW_PATH)) &&
+	return !(w->flags & (DW_STOP | DW_WEAK | DW_JUNK | DW_SECRET |
+			     DW_GENERIC | DW_PATH)) &&
 		t->s[w->sent].src != DSRC_TOOL && w->n >= 3 &&
 		isalpha((unsigned char)w->p[0]);
 }

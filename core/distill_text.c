@@ -141,10 +141,16 @@ static void push_word(struct dtext *t, const char *raw, size_t rn,
 		w->flags |= DW_JUNK;
 	if (words_secretish(raw, rn))
 		w->flags |= DW_SECRET;
-	if (words_is_stop(p, w->n))
+	unsigned cls = words_classes(p, w->n);
+
+	if (cls & WORDS_STOP)
 		w->flags |= DW_STOP;
-	else if (words_is_weak(p, w->n))
+	else if (cls & WORDS_WEAK)
 		w->flags |= DW_WEAK;
+	if (cls & WORDS_GENERIC)
+		w->flags |= DW_GENERIC;
+	if (cls & WORDS_RESULT)
+		w->flags |= DW_RESULT;
 	if (has_digit(p, w->n))
 		w->flags |= DW_NUM;
 	if (identifier(p, w->n, e))
@@ -407,6 +413,8 @@ static unsigned word_tokens(const struct dword *w)
 static void score(struct dtext *t)
 {
 	lower_count(t);
+	for (size_t k = 0; k < t->ns; k++)
+		t->s[k].narr = !!distill_narration_of(t, k);
 	for (size_t i = 0; i < t->nw; i++) {
 		t->w[i].sal = salience(t, &t->w[i]);
 		t->w[i].tok = word_tokens(&t->w[i]);

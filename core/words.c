@@ -66,7 +66,32 @@ static const char *const weak[] = {
 	"wonderful", "wow", "yeah", "yep", "yes",
 };
 
-/* Both lists in one open-addressing table, built once: a word costs one
+/* Topics too broad to gather related exchanges: a language, a framework,
+ * a kind of work. */
+static const char *const generic[] = {
+	"testing", "tests", "test", "typescript", "javascript", "python",
+	"elixir", "rust", "golang", "java", "ruby", "react", "phoenix", "node",
+	"html", "css", "json", "yaml", "code", "file", "files", "error",
+	"errors", "bug", "bugs", "issue", "issues", "project", "server",
+	"function", "functions", "data", "config", "configuration", "setup",
+	"documentation", "docs", "changes", "change", "update", "version",
+	"build", "debugging", "refactoring", "implementation", "task",
+	"tasks", "feature", "features", "support", "system", "tool", "tools",
+	"command", "commands", "output", "input", "value", "values",
+};
+
+/* Words that say a result was reached. */
+static const char *const result[] = {
+	"pass", "passes", "passed", "passing", "fail", "fails", "failed",
+	"failing", "fixed", "added", "created", "removed", "deleted",
+	"renamed", "rewrote", "rewritten", "replaced", "committed", "pushed",
+	"merged", "closed", "implemented", "installed", "updated", "works",
+	"green", "clean", "done", "complete", "completed", "succeeded",
+	"resolved", "shipped", "released", "found", "caused", "because",
+	"now", "returns", "raised", "cut", "moved", "wrote", "built",
+};
+
+/* The lists in one open-addressing table, built once: a word costs one
  * hash and one compare instead of two binary searches. */
 #define WORD_SLOTS 1024         /* power of two, > 2 x the entries */
 
@@ -123,9 +148,14 @@ static void table_build(void)
 		table_add(stop[i], 1);
 	for (size_t i = 0; i < ARRAY_SIZE(weak); i++)
 		table_add(weak[i], 2);
+	for (size_t i = 0; i < ARRAY_SIZE(generic); i++)
+		table_add(generic[i], 4);
+	for (size_t i = 0; i < ARRAY_SIZE(result); i++)
+		table_add(result[i], 8);
 }
 
-static int lookup(unsigned char cls, const char *w, size_t n)
+/* The class bits of w (0: in no list). */
+static unsigned char classes(const char *w, size_t n)
 {
 	size_t i;
 
@@ -134,8 +164,28 @@ static int lookup(unsigned char cls, const char *w, size_t n)
 	pthread_once(&table_once, table_build);
 	for (i = whash(w, n); table[i].w; i = (i + 1) & (WORD_SLOTS - 1))
 		if (eq_ci(table[i].w, w, n) && !table[i].w[n])
-			return !!(table[i].cls & cls);
+			return table[i].cls;
 	return 0;
+}
+
+static int lookup(unsigned char cls, const char *w, size_t n)
+{
+	return !!(classes(w, n) & cls);
+}
+
+int words_is_result(const char *w, size_t n)
+{
+	return lookup(8, w, n);
+}
+
+int words_is_generic(const char *w, size_t n)
+{
+	return lookup(4, w, n);
+}
+
+unsigned words_classes(const char *w, size_t n)
+{
+	return classes(w, n);
 }
 
 int words_is_stop(const char *w, size_t n)
