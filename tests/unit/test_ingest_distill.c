@@ -6,6 +6,7 @@
  * request without letting a secret of that request through. */
 #include "common.h"
 #include "ingest.h"
+#include "llm.h"
 #include "store.h"
 
 #include <sqlite3.h>
@@ -243,6 +244,24 @@ static void test_chunk_names_request(void)
 	T_CONTAINS(x.d.core, "(2/2):");
 	T_CHECK(!strstr(x.d.core, "sk-live"));
 	T_CHECK(!strstr(x.d.context, "sk-live"));
+	store_exchange_release(&x);
+	/* redistill (e.g. of a database the first edition wrote) names it
+	 * the same way, from the stored text alone */
+	struct distill old = { xstrdup("Step 23"), xstrdup(""), { { 0 } }, 0,
+			       STRV_INIT, "heuristic" };
+	struct llm_report rep;
+	int64_t pid = 0;
+
+	T_EQ(store_update_distilled(&st, 2, &old, STORE_DONE), 0);
+	distill_release(&old);
+	T_EQ(store_project(&st, "p", 0, &pid), 0);
+	llm_report_init(&rep);
+	T_EQ(llm_redistill_heuristic(&st, pid, 1, NULL, NULL, &rep), 0);
+	llm_report_release(&rep);
+	T_EQ(store_get_exchange(&st, 2, &x), 0);
+	T_CHECK(x.d.core && strstr(x.d.core, "Deploy with") == x.d.core);
+	T_CONTAINS(x.d.core, "(2/2):");
+	T_CHECK(!strstr(x.d.core, "sk-live"));
 	store_exchange_release(&x);
 	store_close(&st);
 	buf_release(&b);
