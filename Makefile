@@ -38,11 +38,13 @@ OPT ?= -O2 -g
 B ?= build
 WARN := -Wall -Wextra -Werror -Wshadow -Wno-missing-field-initializers
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+# libcurl gives only its headers: core/http_curl.c loads libcurl.so.4 at
+# run time, so a process that never speaks HTTP never pays for it.
+PKG_LIBS := $(shell pkg-config --libs $(filter-out libcurl,$(PKGS)) 2>/dev/null)
 ALL_CFLAGS = -std=gnu11 $(OPT) $(WARN) -D_FILE_OFFSET_BITS=64 -DPCRE2_CODE_UNIT_WIDTH=8 \
 	-Icore -Iindex -Ifs -Icli $(PKG_CFLAGS) $(SAN) $(CFLAGS)
 ALL_LDFLAGS = $(SAN) $(LDFLAGS)
-LIBS = $(PKG_LIBS) -lm -lpthread
+LIBS = $(PKG_LIBS) -lm -lpthread -ldl
 
 CORE_SRC := $(sort $(wildcard core/*.c))
 INDEX_SRC := $(sort $(wildcard index/*.c))

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "ingest.h"
+#include "http.h"
 #include "llm.h"
 #include "vec.h"
 
@@ -155,7 +156,7 @@ static void distill_pending(struct run *r, const struct llm_config *cfg)
 	}
 	if (rep.failed) {
 		buf_adds(&e, buf_str(&rep.first_error));
-		llm_scrub(&e, cfg->key);
+		http_scrub(&e, cfg->key);
 		fprintf(stderr, "recallfs: %zu exchanges keep heuristic fields "
 			"until `recallfs redistill`; first: %s\n", rep.failed,
 			buf_str(&e));

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "http.h"
 #include "llm.h"
 #include "vec.h"
 
@@ -87,7 +88,7 @@ static void report(const struct llm_report *rep, int use_llm,
 	printf(", %zu failed\n", rep->failed);
 	if (rep->failed) {
 		buf_adds(&e, buf_str(&rep->first_error));
-		llm_scrub(&e, key);
+		http_scrub(&e, key);
 		fprintf(stderr, "recallfs: redistill: %zu exchanges failed and "
 			"stay marked for the next redistill; first: %s\n",
 			rep->failed, buf_str(&e));
@@ -118,8 +119,8 @@ static int run(struct store *st, const struct opts *o, int use_llm,
 				   | (o->all ? LLM_SEL_HEURISTIC : 0),
 				   idx_embed_hook, e, rep);
 	else
-		rc = llm_redistill_heuristic(st, pid, o->all, idx_embed_hook, e,
-					     rep);
+		rc = redistill_recompute_heuristic(st, pid, o->all,
+						   idx_embed_hook, e, rep);
 	emb_close(e);
 	vec_cache_clear();
 	buf_release(&err);

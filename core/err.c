@@ -1,4 +1,5 @@
-/* err.c: the one place foreign error codes become errno values. */
+/* err.c: the one place foreign error codes become errno values.  curl.h
+ * is here for CURLcode's names only: libcurl is loaded at run time. */
 #include "common.h"
 
 #include <curl/curl.h>
@@ -42,6 +43,20 @@ int err_from_curl(int code)
 	case CURLE_GOT_NOTHING: case CURLE_RECV_ERROR: case CURLE_SEND_ERROR:
 		return ECONNRESET;
 	default: return EIO;
+	}
+}
+
+int err_from_http(long status)
+{
+	if (status >= 200 && status < 300)
+		return 0;
+	switch (status) {
+	case 401: case 403: return EACCES;
+	case 404: case 410: return ENOENT;
+	case 408: return ETIMEDOUT;
+	case 413: return E2BIG;
+	case 429: return EAGAIN;
+	default: return status >= 500 && status < 600 ? EIO : EPROTO;
 	}
 }
 

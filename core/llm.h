@@ -1,7 +1,7 @@
-/* llm.h: the LLM distiller: configuration, the HTTP client for any
- * OpenAI-compatible POST {url}/chat/completions (llm.c), the prompt, schema
+/* llm.h: the LLM distiller for any OpenAI-compatible POST
+ * {url}/chat/completions: configuration (llm_config.c), the prompt, schema
  * and reply validation (distill_llm.c), and the batch that fills exchanges
- * marked STORE_PENDING / STORE_FAILED (redistill.c).
+ * marked STORE_PENDING / STORE_FAILED through core/http.c (redistill.c).
  *
  * Never losing an exchange: the exchange is stored, indexed and searchable
  * with heuristic fields before the LLM is asked; a good reply replaces the
@@ -12,7 +12,8 @@
  *
  * The API key lives only in struct llm_config (from the environment or a
  * config file that only its owner can read): it goes out in an
- * Authorization header and is scrubbed from every error text. */
+ * Authorization header and is scrubbed from every error text
+ * (http_scrub). */
 #ifndef LLM_H
 #define LLM_H
 
@@ -33,6 +34,8 @@
 #define LLM_MAX_KEY 64          /* bytes of a room key */
 #define LLM_MAX_LABEL 80        /* bytes of a room label */
 
+/* --- Configuration (llm_config.c) -------------------------------------- */
+
 struct llm_config {
 	char *url;              /* base URL, e.g. http://127.0.0.1:8080/v1,
 	                           no trailing '/' (owned) */
@@ -41,7 +44,9 @@ struct llm_config {
 	long connect_timeout_ms;  /* RECALLFS_LLM_CONNECT_TIMEOUT_MS, 10 s */
 	long timeout_ms;        /* whole request, RECALLFS_LLM_TIMEOUT_MS, 300 s */
 	int parallel;           /* requests in flight, RECALLFS_LLM_PARALLEL, 4 */
-	int attempts;           /* tries on 429/5xx, RECALLFS_LLM_ATTEMPTS, 4 */
+	int attempts;           /* tries per request (http.h says which
+	                           failures are retried),
+	                           RECALLFS_LLM_ATTEMPTS, 4 */
 	long backoff_ms;        /* first backoff, doubled per retry, jittered,
 	                           RECALLFS_LLM_BACKOFF_MS, 1000 */
 	long max_wait_ms;       /* longest Retry-After honoured, 120 s */
@@ -73,44 +78,6 @@ char *llm_config_path(void);
  * $RECALLFS_DISTILLER, else heuristic.  Sets *use_llm; -EINVAL with one
  * line in err for anything but "heuristic" or "llm". */
 int llm_distiller_choose(const char *opt, int *use_llm, struct buf *err);
-
-/* Replaces every occurrence of key in b by "[key]" (nothing for a NULL or
- * empty key). */
-void llm_scrub(struct buf *b, const char *key);
-
-/* --- HTTP (llm.c) ------------------------------------------------------ */
-
-/* One chat-completions request; lives across its retries. */
-struct llm_http {
-	void *easy;             /* CURL * */
-	void *headers;          /* struct curl_slist * */
-	char *body;             /* request body (owned) */
-	struct buf reply;       /* capped at cfg->max_reply */
-	int overflow;           /* the reply passed the cap */
-	char errbuf[256];       /* libcurl's message */
-};
-
-enum llm_verdict {
-	LLM_OK,                 /* 2xx, reply in h->reply */
-	LLM_RETRY,              /* 429, 5xx, connection lost: try again */
-	LLM_FAIL,               /* anything else: mark the exchange */
-};
-
-/* Prepares h to POST body (takes ownership of body) to cfg's endpoint
- * with TLS verification, timeouts, the size cap, no redirects, the key in
- * an Authorization header.  0 or -errno. */
-int llm_http_init(struct llm_http *h, const struct llm_config *cfg,
-		  char *body);
-/* Resets the reply before a retry. */
-void llm_http_rearm(struct llm_http *h);
-/* After a transfer ended with curl_code: the verdict, and for RETRY the
- * server's Retry-After in ms (-1 when none).  why gets one line (key
- * scrubbed) unless the verdict is OK; *err_out an -errno for it. */
-enum llm_verdict llm_http_verdict(struct llm_http *h,
-				  const struct llm_config *cfg, int curl_code,
-				  long *retry_after_ms, int *err_out,
-				  struct buf *why);
-void llm_http_release(struct llm_http *h);
 
 /* --- Prompt, schema, reply (distill_llm.c) ------------------------------ */
 
@@ -176,11 +143,13 @@ int llm_redistill(struct store *st, const struct llm_config *cfg,
 int llm_process_pending(struct store *st, const struct llm_config *cfg,
 			int64_t project_id, ingest_hook_fn hook, void *ctx,
 			struct llm_report *rep);
-/* Recomputes the heuristic fields of the marked exchanges (and, with all,
- * of every exchange) of project_id from their verbatim text, state DONE;
+/* `redistill --distiller heuristic` (redistill_heur.c; no LLM involved,
+ * declared here because it fills the same report): recomputes the
+ * heuristic fields of the marked exchanges (and, with all, of every
+ * exchange) of project_id from their verbatim text, state DONE;
  * files_touched are kept.  hook as above.  0 or -errno. */
-int llm_redistill_heuristic(struct store *st, int64_t project_id, int all,
-			    ingest_hook_fn hook, void *ctx,
-			    struct llm_report *rep);
+int redistill_recompute_heuristic(struct store *st, int64_t project_id,
+				  int all, ingest_hook_fn hook, void *ctx,
+				  struct llm_report *rep);
 
 #endif

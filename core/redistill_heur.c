@@ -192,9 +192,9 @@ static int redistill_one(struct store *st, int64_t id, ingest_hook_fn hook,
 	return rc;
 }
 
-int llm_redistill_heuristic(struct store *st, int64_t project_id, int all,
-			    ingest_hook_fn hook, void *ctx,
-			    struct llm_report *rep)
+int redistill_recompute_heuristic(struct store *st, int64_t project_id,
+				  int all, ingest_hook_fn hook, void *ctx,
+				  struct llm_report *rep)
 {
 	sqlite3_stmt *s;
 	int64_t *ids = NULL;

@@ -1,46 +1,32 @@
 /* embed_http.c: the HTTP embedder: POST {base}/v1/embeddings of any
  * OpenAI-compatible server (llama.cpp server, Ollama, vLLM, hosted APIs)
- * through libcurl, JSON by cJSON.
+ * through core/http.c, JSON by cJSON.
  *
- * Texts go in batches (RECALLFS_EMBED_BATCH, default 32); each request has
- * a connect and a total timeout (RECALLFS_EMBED_TIMEOUT_MS, default 60 s)
- * and is retried with exponential backoff on 429, 5xx, timeouts and lost
- * connections (RECALLFS_EMBED_RETRIES, default 3).  The reply is read into
- * a size-capped buf.  Errors are one line naming the endpoint (without any
- * user:password part) and what went wrong; the bearer key never appears in
- * them. */
+ * Texts go in batches (RECALLFS_EMBED_BATCH, default 32), one request at a
+ * time; each has a connect and a total timeout (RECALLFS_EMBED_TIMEOUT_MS,
+ * default 60 s) and up to RECALLFS_EMBED_RETRIES retries (default 3) with
+ * backoff from RECALLFS_EMBED_BACKOFF_MS (http.h says on what).  Errors
+ * are one line "embedder URL: what" (no user:password, no key). */
 #include "common.h"
 #include "embed_priv.h"
+#include "http.h"
 
 #include <cJSON.h>
-#include <curl/curl.h>
 #include <errno.h>
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
-#define HTTP_REPLY_MAX BUF_MAX_TEXT
+/* Reply cap per text asked for: room for a 4096-d vector as JSON. */
+#define REPLY_PER_TEXT (256u << 10)
 #define TEXT_MAX_BYTES 8192     /* longer texts are cut (model context) */
 
 struct emb_http {
-	CURL *curl;
-	char *url;              /* full endpoint, owned */
-	char *shown;            /* endpoint as printed in errors, owned */
-	char *auth;             /* "Authorization: Bearer KEY", owned */
-	const char *key;        /* points into auth */
-	long timeout_ms, connect_ms, backoff_ms;
-	int retries;
+	struct http_pool pool;  /* the endpoint; keeps its connection alive */
 	size_t batch;
 };
 
-static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
-
-static void curl_init_once(void)
-{
-	curl_global_init(CURL_GLOBAL_DEFAULT);
-}
-
+/* Every RECALLFS_EMBED_* setting of the HTTP client, from the environment
+ * (a bad or out-of-range value keeps the default). */
 static long env_long(const char *name, long def, long lo, long hi)
 {
 	const char *s = getenv(name);
@@ -55,20 +41,23 @@ static long env_long(const char *name, long def, long lo, long hi)
 	return v;
 }
 
-/* The endpoint with any "user:password@" removed, for messages. */
-static char *shown_url(const char *url)
+static void settings(struct http_opts *o, size_t *batch)
 {
-	const char *p = strstr(url, "://"), *at, *slash;
-	struct buf b = BUF_INIT(BUF_MAX_SMALL);
-
-	if (!p)
-		return xstrdup(url);
-	p += 3;
-	slash = strchr(p, '/');
-	at = memchr(p, '@', slash ? (size_t)(slash - p) : strlen(p));
-	buf_add(&b, url, (size_t)(p - url));
-	buf_adds(&b, at ? at + 1 : p);
-	return buf_detach(&b);
+	o->timeout_ms = env_long("RECALLFS_EMBED_TIMEOUT_MS", 60000, 1,
+				 3600000);
+	o->connect_timeout_ms = o->timeout_ms < 10000 ? o->timeout_ms : 10000;
+	o->attempts = 1 + (int)env_long("RECALLFS_EMBED_RETRIES", 3, 0, 20);
+	o->backoff_ms = env_long("RECALLFS_EMBED_BACKOFF_MS", 500, 0, 60000);
+	/* A Retry-After longer than a request may take is not waited out:
+	 * ingest and the mount's worker wait on the embedder. */
+	o->max_wait_ms = o->timeout_ms;
+	o->parallel = 1;
+	*batch = (size_t)env_long("RECALLFS_EMBED_BATCH", 32, 1, 4096);
+	o->max_reply = *batch * REPLY_PER_TEXT;
+	if (o->max_reply < (1u << 20))
+		o->max_reply = 1u << 20;
+	if (o->max_reply > BUF_MAX_TEXT)
+		o->max_reply = BUF_MAX_TEXT;
 }
 
 static char *endpoint(const char *base)
@@ -92,8 +81,10 @@ static char *endpoint(const char *base)
 int emb_open_http(struct emb **out, const char *url, const char *model,
 		  const char *key, struct buf *err)
 {
+	struct http_opts o = { 0 };
 	struct emb_http *h;
 	struct emb *e;
+	char *full;
 
 	*out = NULL;
 	if (!url || (strncmp(url, "http://", 7) && strncmp(url, "https://", 8))) {
@@ -107,30 +98,13 @@ int emb_open_http(struct emb **out, const char *url, const char *model,
 				 "embedding model to ask %s for)", "the server");
 		return -EINVAL;
 	}
-	pthread_once(&curl_once, curl_init_once);
 	h = xcalloc(1, sizeof(*h));
-	h->curl = curl_easy_init();
-	if (!h->curl) {
-		free(h);
-		if (err)
-			buf_addf(err, "embedder: cannot start libcurl");
-		return -ENOMEM;
-	}
-	h->url = endpoint(url);
-	h->shown = shown_url(h->url);
-	if (key && *key) {
-		struct buf a = BUF_INIT(BUF_MAX_SMALL);
-
-		buf_addf(&a, "Authorization: Bearer %s", key);
-		h->auth = buf_detach(&a);
-		h->key = h->auth + strlen("Authorization: Bearer ");
-	}
-	h->timeout_ms = env_long("RECALLFS_EMBED_TIMEOUT_MS", 60000, 1,
-				 3600000);
-	h->connect_ms = h->timeout_ms < 10000 ? h->timeout_ms : 10000;
-	h->retries = (int)env_long("RECALLFS_EMBED_RETRIES", 3, 0, 20);
-	h->backoff_ms = env_long("RECALLFS_EMBED_BACKOFF_MS", 500, 0, 60000);
-	h->batch = (size_t)env_long("RECALLFS_EMBED_BATCH", 32, 1, 4096);
+	full = endpoint(url);
+	settings(&o, &h->batch);
+	o.url = full;
+	o.key = key;
+	http_pool_init(&h->pool, &o);
+	free(full);
 	e = xcalloc(1, sizeof(*e));
 	e->kind = EMB_HTTP;
 	e->model = xstrdup(model);
@@ -143,23 +117,8 @@ void emb_http_free(struct emb_http *h)
 {
 	if (!h)
 		return;
-	curl_easy_cleanup(h->curl);
-	if (h->auth) {
-		memset(h->auth, 0, strlen(h->auth));
-		free(h->auth);
-	}
-	free(h->url);
-	free(h->shown);
+	http_pool_release(&h->pool);
 	free(h);
-}
-
-static size_t on_data(char *p, size_t size, size_t n, void *ctx)
-{
-	struct buf *b = ctx;
-
-	if (buf_add(b, p, size * n) < 0)
-		return 0;       /* makes curl stop with CURLE_WRITE_ERROR */
-	return size * n;
 }
 
 /* A text cut to TEXT_MAX_BYTES at a UTF-8 boundary; never empty (servers
@@ -199,95 +158,6 @@ static char *request_body(const char *model, const char *const *texts,
 	return s;
 }
 
-/* A short printable excerpt of a reply body for an error line. */
-static void add_excerpt(struct buf *err, const struct buf *body)
-{
-	size_t n = body->len < 120 ? body->len : 120;
-
-	if (!n)
-		return;
-	buf_adds(err, ": ");
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)body->p[i];
-
-		buf_addc(err, c < 0x20 || c == 0x7f ? ' ' : (char)c);
-	}
-	if (body->len > n)
-		buf_adds(err, "...");
-}
-
-/* Masks every copy of the key in msg (a server may echo what it got). */
-static void scrub(struct buf *msg, const char *key)
-{
-	size_t n = key ? strlen(key) : 0;
-	char *p;
-
-	if (n < 4 || !msg->p)
-		return;
-	while ((p = strstr(msg->p, key)))
-		memset(p, '*', n);
-}
-
-/* One POST.  0 with the reply in body, or -errno with *retry set when
- * trying again may help, and a message in err. */
-static int post(struct emb_http *h, const char *json, struct buf *body,
-		int *retry, struct buf *err)
-{
-	struct curl_slist *hdr = NULL;
-	long status = 0;
-	CURLcode cc;
-
-	buf_reset(body);
-	*retry = 0;
-	hdr = curl_slist_append(hdr, "Content-Type: application/json");
-	hdr = curl_slist_append(hdr, "Expect:");
-	if (h->auth)
-		hdr = curl_slist_append(hdr, h->auth);
-	curl_easy_reset(h->curl);
-	curl_easy_setopt(h->curl, CURLOPT_URL, h->url);
-	curl_easy_setopt(h->curl, CURLOPT_HTTPHEADER, hdr);
-	curl_easy_setopt(h->curl, CURLOPT_POSTFIELDS, json);
-	curl_easy_setopt(h->curl, CURLOPT_WRITEFUNCTION, on_data);
-	curl_easy_setopt(h->curl, CURLOPT_WRITEDATA, body);
-	curl_easy_setopt(h->curl, CURLOPT_TIMEOUT_MS, h->timeout_ms);
-	curl_easy_setopt(h->curl, CURLOPT_CONNECTTIMEOUT_MS, h->connect_ms);
-	curl_easy_setopt(h->curl, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(h->curl, CURLOPT_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(h->curl, CURLOPT_FOLLOWLOCATION, 0L);
-	cc = curl_easy_perform(h->curl);
-	curl_slist_free_all(hdr);
-	buf_reset(err);
-	if (cc != CURLE_OK) {
-		int e = err_from_curl(cc);
-
-		*retry = cc == CURLE_OPERATION_TIMEDOUT ||
-			 cc == CURLE_COULDNT_CONNECT || cc == CURLE_GOT_NOTHING ||
-			 cc == CURLE_RECV_ERROR || cc == CURLE_SEND_ERROR;
-		buf_addf(err, "embedder %s: %s", h->shown,
-			 cc == CURLE_WRITE_ERROR ? "reply too large" :
-			 curl_easy_strerror(cc));
-		return -e;
-	}
-	curl_easy_getinfo(h->curl, CURLINFO_RESPONSE_CODE, &status);
-	if (status == 200)
-		return 0;
-	*retry = status == 429 || status >= 500;
-	buf_addf(err, "embedder %s: HTTP %ld", h->shown, status);
-	add_excerpt(err, body);
-	scrub(err, h->key);
-	return status == 401 || status == 403 ? -EACCES :
-	       status == 404 ? -ENOENT : status == 413 ? -E2BIG :
-	       status == 429 ? -EAGAIN : status >= 500 ? -EIO : -EPROTO;
-}
-
-static void sleep_ms(long ms)
-{
-	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
-
-	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
-		;
-}
-
 /* Parses {"data":[{"embedding":[...],"index":i},...]} into out (n rows of
  * e->dim, which is learnt from the first reply). */
 static int parse_reply(struct emb *e, const struct buf *body, size_t n,
@@ -301,7 +171,7 @@ static int parse_reply(struct emb *e, const struct buf *body, size_t n,
 
 	if (!cJSON_IsArray(data) || (size_t)cJSON_GetArraySize(data) != n) {
 		buf_addf(err, "embedder %s: malformed reply (expected \"data\""
-			 " with %zu embeddings)", e->h->shown, n);
+			 " with %zu embeddings)", http_pool_url(&e->h->pool), n);
 		cJSON_Delete(root);
 		return -EPROTO;
 	}
@@ -318,7 +188,7 @@ static int parse_reply(struct emb *e, const struct buf *body, size_t n,
 		if (!d || d > 65536 || row >= n ||
 		    (e->dim && d != e->dim)) {
 			buf_addf(err, "embedder %s: malformed reply (embedding "
-				 "%zu: %s)", e->h->shown, k - 1,
+				 "%zu: %s)", http_pool_url(&e->h->pool), k - 1,
 				 !d ? "missing or empty" : row >= n ?
 				 "bad index" : "dimension differs");
 			rc = -EPROTO;
@@ -333,7 +203,7 @@ static int parse_reply(struct emb *e, const struct buf *body, size_t n,
 			if (!cJSON_IsNumber(x)) {
 				buf_addf(err, "embedder %s: malformed reply "
 					 "(non-number in embedding %zu)",
-					 e->h->shown, k - 1);
+					 http_pool_url(&e->h->pool), k - 1);
 				rc = -EPROTO;
 				break;
 			}
@@ -352,30 +222,19 @@ static int embed_batch(struct emb *e, const char *const *texts, size_t n,
 		       float **out, size_t row0, size_t total,
 		       struct buf *err)
 {
-	struct emb_http *h = e->h;
-	struct buf body = BUF_INIT(HTTP_REPLY_MAX);
+	struct http_req r;
 	struct buf msg = BUF_INIT(BUF_MAX_SMALL);
-	char *json = request_body(e->model, texts, n);
-	long wait = h->backoff_ms;
-	int rc = -EIO, retry = 0;
+	int rc;
 
-	for (int attempt = 0; attempt <= h->retries; attempt++) {
-		if (attempt) {
-			sleep_ms(wait);
-			wait = wait * 2 > 30000 ? 30000 : wait * 2;
-		}
-		rc = post(h, json, &body, &retry, &msg);
-		if (rc == 0) {
-			rc = parse_reply(e, &body, n, out, row0, total, &msg);
-			break;
-		}
-		if (!retry)
-			break;
-	}
+	http_req_init(&r, request_body(e->model, texts, n), NULL);
+	rc = http_send(&e->h->pool, &r);
+	if (rc)
+		buf_addf(&msg, "embedder %s", buf_str(&r.why));
+	else
+		rc = parse_reply(e, &r.reply, n, out, row0, total, &msg);
 	if (rc < 0 && err)
 		buf_adds(err, buf_str(&msg));
-	free(json);
-	buf_release(&body);
+	http_req_release(&r);
 	buf_release(&msg);
 	return rc;
 }

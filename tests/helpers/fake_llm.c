@@ -1,5 +1,6 @@
 /* fake_llm.c: a loopback HTTP/1.1 server speaking just enough of the
- * chat-completions protocol for the LLM distiller's tests.
+ * chat-completions and embeddings protocols for the tests of the LLM
+ * distiller, the HTTP embedder and core/http.c.
  *
  *   fake_llm [--mode M] [--log FILE] [--lifetime SECONDS]
  *
@@ -28,6 +29,13 @@
  *   slow       good after one second
  *   noschema   400 naming response_format when the request has a schema,
  *              else good (an older server)
+ *   e404       404 every time
+ *   e413       413 every time
+ *   echo401    401 whose body echoes the Authorization header it got (as
+ *              some servers do: the client must mask the key)
+ * A POST to a path ending in /embeddings gets the same behaviours, with
+ * "good" (and every mode that ends in good) answering one 4-d vector per
+ * input, [length of the text, index, 1, 1].
  * Each request appends a line to the log: "req=N marker=M nth=K
  * inflight=I auth=ok|none schema=1|0"; GET /stats answers "requests=N
  * max_inflight=M".  The key expected in "Authorization: Bearer" comes from
@@ -80,7 +88,8 @@ static void respond(int fd, int status, const char *extra, const char *body)
 	char head[512];
 	const char *reason = status == 200 ? "OK" : status == 429 ?
 		"Too Many Requests" : status == 400 ? "Bad Request" :
-		"Internal Server Error";
+		status == 401 ? "Unauthorized" : status == 404 ? "Not Found" :
+		status == 413 ? "Payload Too Large" : "Internal Server Error";
 
 	snprintf(head, sizeof(head), "HTTP/1.1 %d %s\r\nContent-Type: "
 		 "application/json\r\nContent-Length: %zu\r\n%sConnection: "
@@ -173,6 +182,45 @@ static void reply_fields(int fd, const char *marker, const char *mode,
 	cJSON_Delete(top);
 }
 
+static void reply_embeddings(int fd, const char *body)
+{
+	cJSON *req = cJSON_Parse(body), *in = cJSON_GetObjectItem(req, "input");
+	cJSON *top = cJSON_CreateObject(), *data = cJSON_CreateArray(), *t;
+	char *out;
+	int i = 0;
+
+	cJSON_ArrayForEach(t, in) {
+		cJSON *row = cJSON_CreateObject(), *v = cJSON_CreateArray();
+		double len = cJSON_IsString(t) ? (double)strlen(t->valuestring) : 0;
+
+		cJSON_AddItemToArray(v, cJSON_CreateNumber(len));
+		cJSON_AddItemToArray(v, cJSON_CreateNumber(i));
+		cJSON_AddItemToArray(v, cJSON_CreateNumber(1));
+		cJSON_AddItemToArray(v, cJSON_CreateNumber(1));
+		cJSON_AddNumberToObject(row, "index", i++);
+		cJSON_AddItemToObject(row, "embedding", v);
+		cJSON_AddItemToArray(data, row);
+	}
+	cJSON_AddStringToObject(top, "object", "list");
+	cJSON_AddItemToObject(top, "data", data);
+	out = cJSON_PrintUnformatted(top);
+	respond(fd, 200, NULL, out);
+	free(out);
+	cJSON_Delete(top);
+	cJSON_Delete(req);
+}
+
+/* 401 with the Authorization header it got in the body. */
+static void echo_auth(int fd, const char *req)
+{
+	const char *a = strcasestr(req, "\r\nauthorization: ");
+	char body[512];
+
+	snprintf(body, sizeof(body), "{\"error\":\"bad key %.*s\"}",
+		 a ? (int)strcspn(a + 17, "\r\n") : 0, a ? a + 17 : "");
+	respond(fd, 401, NULL, body);
+}
+
 static void stream_huge(int fd, int with_length)
 {
 	static char chunk[64 << 10];
@@ -207,9 +255,15 @@ static void hang(int fd)
 	}
 }
 
-static void behave(int fd, const char *marker, const char *mode, int nth,
-		   int schema)
+static void behave(int fd, const char *req, const char *body,
+		   const char *marker, const char *mode, int nth)
 {
+	int schema = strstr(body, "\"json_schema\"") != NULL;
+	const char *sp = strchr(req, ' '), *path_end = sp ? strchr(sp + 1, ' ') :
+		NULL;
+	int embed = path_end && path_end - sp > 11 &&
+		!strncmp(path_end - 11, "/embeddings", 11);
+
 	if (!strcmp(mode, "malformed"))
 		respond(fd, 200, NULL, "{\"choices\": [{\"message\": {\"con");
 	else if (!strcmp(mode, "r429") && nth == 1)
@@ -227,6 +281,12 @@ static void behave(int fd, const char *marker, const char *mode, int nth,
 		hang(fd);
 	else if (!strcmp(mode, "huge") || !strcmp(mode, "hugestream"))
 		stream_huge(fd, !strcmp(mode, "huge"));
+	else if (!strcmp(mode, "e404") || !strcmp(mode, "e413"))
+		respond(fd, atoi(mode + 1), NULL, "{\"error\":\"no such thing\"}");
+	else if (!strcmp(mode, "echo401"))
+		echo_auth(fd, req);
+	else if (embed)
+		reply_embeddings(fd, body);
 	else {
 		if (!strcmp(mode, "slow"))
 			sleep(1);
@@ -328,7 +388,7 @@ static void *serve(void *arg)
 		fflush(log_file);
 	}
 	pthread_mutex_unlock(&lock);
-	behave(fd, marker, mode, nth, strstr(body, "\"json_schema\"") != NULL);
+	behave(fd, req, body, marker, mode, nth);
 	pthread_mutex_lock(&lock);
 	inflight--;
 	pthread_mutex_unlock(&lock);

@@ -1,14 +1,13 @@
-/* llm.c: the LLM configuration (config file + environment), the distiller
- * choice, key scrubbing, and the libcurl request for POST
- * {url}/chat/completions with its verdict (OK, retry, fail). */
+/* llm_config.c: the LLM's settings: defaults, the config file (owner-only
+ * when it holds a key), then the RECALLFS_LLM_* environment, which wins;
+ * and the distiller choice.  Every getenv of the LLM's settings is here. */
 #include "common.h"
+#include "http.h"
 #include "llm.h"
 
-#include <curl/curl.h>
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -281,7 +280,7 @@ int llm_config_load(struct llm_config *cfg, struct buf *err)
 		rc = load_env(cfg, err);
 	if (!rc)
 		rc = check_url(cfg, err);
-	llm_scrub(err, cfg->key);
+	http_scrub(err, cfg->key);
 	return rc;
 }
 
@@ -300,210 +299,4 @@ int llm_distiller_choose(const char *opt, int *use_llm, struct buf *err)
 	buf_addf(err, "%s: '%s' is not a distiller (heuristic or llm)", what,
 		 v);
 	return -EINVAL;
-}
-
-void llm_scrub(struct buf *b, const char *key)
-{
-	size_t kn = key ? strlen(key) : 0;
-	char *p;
-
-	if (!kn || !b->len)
-		return;
-	while ((p = memmem(b->p, b->len, key, kn))) {
-		struct buf t = BUF_INIT(b->max);
-		size_t off = (size_t)(p - b->p);
-
-		buf_add(&t, b->p, off);
-		buf_adds(&t, "[key]");
-		buf_add(&t, p + kn, b->len - off - kn);
-		buf_release(b);
-		*b = t;
-	}
-}
-
-/* --- HTTP --------------------------------------------------------------- */
-
-static size_t on_data(char *data, size_t size, size_t n, void *arg)
-{
-	struct llm_http *h = arg;
-
-	if (buf_add(&h->reply, data, size * n) < 0) {
-		h->overflow = 1;
-		return 0;       /* aborts the transfer: CURLE_WRITE_ERROR */
-	}
-	return size * n;
-}
-
-static int global_rc;
-
-static void global_once(void)
-{
-	global_rc = curl_global_init(CURL_GLOBAL_DEFAULT) ? -EIO : 0;
-}
-
-static int global_init(void)
-{
-	static pthread_once_t once = PTHREAD_ONCE_INIT;
-
-	pthread_once(&once, global_once);
-	return global_rc;
-}
-
-static int set_headers(struct llm_http *h, const struct llm_config *cfg)
-{
-	struct curl_slist *l = NULL, *t;
-	struct buf auth = BUF_INIT(BUF_MAX_SMALL);
-	int rc = 0;
-
-	l = curl_slist_append(l, "Content-Type: application/json");
-	if (l && (t = curl_slist_append(l, "Expect:")))
-		l = t;
-	if (l && cfg->key && *cfg->key) {
-		rc = buf_addf(&auth, "Authorization: Bearer %s", cfg->key);
-		t = rc ? NULL : curl_slist_append(l, auth.p);
-		if (t)
-			l = t;
-		else
-			rc = -EINVAL;
-		if (auth.p)
-			explicit_bzero(auth.p, auth.len);
-		buf_release(&auth);
-	}
-	h->headers = l;
-	return !l ? -ENOMEM : rc;
-}
-
-int llm_http_init(struct llm_http *h, const struct llm_config *cfg,
-		  char *body)
-{
-	struct buf url = BUF_INIT(BUF_MAX_SMALL);
-	CURL *e;
-	int rc;
-
-	memset(h, 0, sizeof(*h));
-	h->body = body;
-	buf_init(&h->reply, cfg->max_reply);
-	rc = global_init();
-	if (rc)
-		return rc;
-	e = curl_easy_init();
-	if (!e)
-		return -ENOMEM;
-	h->easy = e;
-	rc = set_headers(h, cfg);
-	if (!rc)
-		rc = buf_addf(&url, "%s/chat/completions", cfg->url);
-	if (rc) {
-		buf_release(&url);
-		return rc;
-	}
-	curl_easy_setopt(e, CURLOPT_URL, url.p);
-	buf_release(&url);
-	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
-	curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 1L);
-	curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 2L);
-	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, cfg->connect_timeout_ms);
-	curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, cfg->timeout_ms);
-	curl_easy_setopt(e, CURLOPT_MAXFILESIZE_LARGE,
-			 (curl_off_t)cfg->max_reply);
-	curl_easy_setopt(e, CURLOPT_HTTPHEADER, h->headers);
-	curl_easy_setopt(e, CURLOPT_POSTFIELDS, h->body);
-	curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE,
-			 (curl_off_t)strlen(h->body));
-	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_data);
-	curl_easy_setopt(e, CURLOPT_WRITEDATA, h);
-	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, h->errbuf);
-	curl_easy_setopt(e, CURLOPT_USERAGENT, "recallfs");
-	curl_easy_setopt(e, CURLOPT_PRIVATE, h);
-	return 0;
-}
-
-void llm_http_rearm(struct llm_http *h)
-{
-	buf_reset(&h->reply);
-	h->overflow = 0;
-	h->errbuf[0] = 0;
-}
-
-void llm_http_release(struct llm_http *h)
-{
-	if (h->easy)
-		curl_easy_cleanup(h->easy);
-	curl_slist_free_all(h->headers);
-	free(h->body);
-	buf_release(&h->reply);
-	memset(h, 0, sizeof(*h));
-}
-
-/* A short, printable excerpt of an error body. */
-static void add_excerpt(struct buf *why, const struct buf *reply)
-{
-	size_t n = reply->len < 160 ? reply->len : 160;
-
-	if (!n)
-		return;
-	buf_adds(why, ": ");
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)reply->p[i];
-
-		buf_addc(why, c < 0x20 || c == 0x7f ? ' ' : (char)c);
-	}
-	if (n < reply->len)
-		buf_adds(why, "...");
-}
-
-static enum llm_verdict transport_verdict(struct llm_http *h,
-					  const struct llm_config *cfg,
-					  CURLcode cc, int *e, struct buf *why)
-{
-	*e = -err_from_curl(cc);
-	if (h->overflow || cc == CURLE_FILESIZE_EXCEEDED) {
-		*e = -E2BIG;
-		buf_addf(why, "reply larger than %zu bytes", cfg->max_reply);
-		return LLM_FAIL;
-	}
-	if (cc == CURLE_OPERATION_TIMEDOUT)
-		buf_addf(why, "no complete reply within %ld ms",
-			 cfg->timeout_ms);
-	else
-		buf_addf(why, "%s", h->errbuf[0] ? h->errbuf :
-			 curl_easy_strerror(cc));
-	return cc == CURLE_GOT_NOTHING || cc == CURLE_RECV_ERROR ||
-		cc == CURLE_SEND_ERROR ? LLM_RETRY : LLM_FAIL;
-}
-
-enum llm_verdict llm_http_verdict(struct llm_http *h,
-				  const struct llm_config *cfg, int curl_code,
-				  long *retry_after_ms, int *err_out,
-				  struct buf *why)
-{
-	enum llm_verdict v = LLM_FAIL;
-	curl_off_t ra = -1;
-	long status = 0;
-
-	*retry_after_ms = -1;
-	*err_out = 0;
-	if (curl_code != CURLE_OK) {
-		v = transport_verdict(h, cfg, (CURLcode)curl_code, err_out, why);
-		llm_scrub(why, cfg->key);
-		return v;
-	}
-	curl_easy_getinfo(h->easy, CURLINFO_RESPONSE_CODE, &status);
-	if (status >= 200 && status < 300)
-		return LLM_OK;
-	if (status == 429 || status >= 500) {
-		v = LLM_RETRY;
-		if (curl_easy_getinfo(h->easy, CURLINFO_RETRY_AFTER, &ra) ==
-		    CURLE_OK && ra >= 0)
-			*retry_after_ms = ra > 86400 ? 86400000L :
-				(long)ra * 1000;
-	}
-	*err_out = status == 429 ? -EAGAIN : status >= 500 ? -EIO :
-		status == 401 || status == 403 ? -EACCES : -EPROTO;
-	buf_addf(why, "HTTP %ld", status);
-	add_excerpt(why, &h->reply);
-	llm_scrub(why, cfg->key);
-	return v;
 }
