@@ -256,7 +256,7 @@ static void test_chunk_names_request(void)
 	distill_release(&old);
 	T_EQ(store_project(&st, "p", 0, &pid), 0);
 	llm_report_init(&rep);
-	T_EQ(llm_redistill_heuristic(&st, pid, 1, NULL, NULL, &rep), 0);
+	T_EQ(redistill_recompute_heuristic(&st, pid, 1, NULL, NULL, &rep), 0);
 	llm_report_release(&rep);
 	T_EQ(store_get_exchange(&st, 2, &x), 0);
 	T_CHECK(x.d.core && strstr(x.d.core, "Deploy with") == x.d.core);
