@@ -203,19 +203,12 @@ static int flag(const struct dword *w)
 		isalpha((unsigned char)w->p[2]);
 }
 
-/* A mark before word w in the raw text (lead punctuation): '`' or '"'. */
+/* The mark ('`' or '"') is among the word's leading punctuation. */
 static int opens(const struct dtext *t, size_t i, char mark)
 {
 	const struct dword *w = &t->w[i];
-	const struct dsent *s = &t->s[w->sent];
-	const char *lo = t->w[s->w0].p;
 
-	for (const char *q = w->p; q > lo - 3 && q > w->p - 4; q--)
-		if (q[-1] == mark)
-			return 1;
-		else if (!strchr("*(\"'[", q[-1]))
-			return 0;
-	return 0;
+	return w->lead && memchr(w->p - w->lead, mark, w->lead) != NULL;
 }
 
 static int closes(const struct dword *w, char mark)

@@ -37,6 +37,7 @@ enum {
 struct dword {
 	const char *p;          /* the word without edge punctuation */
 	size_t n;
+	unsigned char lead;     /* bytes of leading punctuation before p */
 	unsigned flags;
 	size_t sent;            /* index of its sentence */
 	double sal;             /* salience; < 0: never copy */

@@ -133,6 +133,7 @@ static void push_word(struct dtext *t, const char *raw, size_t rn,
 	memset(w, 0, sizeof(*w));
 	w->p = p;
 	w->n = (size_t)(e - p);
+	w->lead = (unsigned char)(p - raw > 255 ? 255 : p - raw);
 	w->sent = t->ns;
 	w->flags = extra;
 	if (!w->n || !has_alnum(p, w->n) || w->n > WORD_MAX_LEN ||
