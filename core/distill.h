@@ -51,6 +51,11 @@ struct distill_input {
 	 * holds it), and the chunk's place, part of nparts (0: not cut). */
 	const char *request;
 	unsigned part, nparts;
+	/* The whole conversation around the exchange (ply_start of this
+	 * exchange is whole_at there), read only to find details that recur
+	 * in the neighbouring exchanges, never copied; NULL: conv itself. */
+	const struct tx_conv *whole;
+	size_t whole_at;
 };
 
 /* Fills d (all four fields).  files_touched comes from files_extract over

@@ -6,13 +6,15 @@
  * its unit, a path with a line number, a hex id, a --flag; in a chat
  * without any of these, a run of capitalised names or a long number.  Never
  * a table row, a narration sentence ("Let me ..."), a tool's argument, or
- * the project root.  The best one is copied as the text has it (white
- * space folded, markdown marks dropped), cut to CONTEXT_MAX_TOK tokens;
- * "" when there is none. */
+ * the project root, nor a detail the neighbouring exchanges of the
+ * conversation share (the branch, the epic's name).  The best one is copied
+ * as the text has it (white space folded, markdown marks dropped), cut to
+ * CONTEXT_MAX_TOK tokens; "" when there is none. */
 #include "common.h"
 #include "distill_int.h"
 
 #include <ctype.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -21,6 +23,8 @@
 struct cand {
 	size_t a, b;            /* word range, inclusive */
 	double score;
+	size_t tail;            /* bytes after word b that belong to it: the
+				   ")" of `f(x)` before its closing mark */
 };
 
 static const char *const error_words[] = {
@@ -211,12 +215,14 @@ static int opens(const struct dtext *t, size_t i, char mark)
 	return w->lead && memchr(w->p - w->lead, mark, w->lead) != NULL;
 }
 
-static int closes(const struct dword *w, char mark)
+/* 1 + the bytes between w and the closing mark, or 0 when w does not
+ * close the span. */
+static size_t closes(const struct dword *w, char mark)
 {
 	for (const char *q = w->p + w->n; *q && !isspace((unsigned char)*q);
 	     q++)
 		if (*q == mark)
-			return 1;
+			return (size_t)(q - (w->p + w->n)) + 1;
 	return 0;
 }
 
@@ -230,12 +236,16 @@ static int marked_span(const struct dtext *t, size_t i, char mark,
 
 	if (!opens(t, i, mark))
 		return 0;
-	for (size_t j = i; j < hi && j < i + 12; j++)
-		if (closes(&t->w[j], mark)) {
+	for (size_t j = i; j < hi && j < i + 12; j++) {
+		size_t k = closes(&t->w[j], mark);
+
+		if (k) {
 			c->a = i;
 			c->b = j;
+			c->tail = k - 1;
 			return 1;
 		}
+	}
 	return 0;
 }
 
@@ -277,6 +287,7 @@ static int candidate(const struct dtext *t, size_t i, struct cand *c)
 	const struct dsent *s = &t->s[w->sent];
 	int es = error_strength(w);
 
+	c->tail = 0;
 	if (w->flags & (DW_JUNK | DW_SECRET) || project_root(t, w) ||
 	    s->table || distill_narration(t, w->sent))
 		return 0;
@@ -363,7 +374,8 @@ static char *copy_span(const struct dtext *t, const struct cand *c)
 	size_t hi = c->b;
 
 	for (;;) {
-		const char *p = t->w[c->a].p, *e = t->w[hi].p + t->w[hi].n;
+		const char *p = t->w[c->a].p, *e = t->w[hi].p + t->w[hi].n +
+			(hi == c->b ? c->tail : 0);
 		int sp = 0;
 
 		buf_reset(&b);
@@ -392,21 +404,59 @@ static char *copy_span(const struct dtext *t, const struct cand *c)
 	return buf_detach(&b);
 }
 
+#define AROUND_PLIES 60         /* plies looked at on each side */
+#define AROUND_BYTES (256u << 10)
+#define RECURS 3                /* plies elsewhere that make a detail common */
+
+/* 1 if text is in the text of RECURS plies around the exchange (up to
+ * AROUND_PLIES on each side): a detail the neighbouring exchanges share
+ * (the branch, the epic's name) tells this one apart from nothing. */
+static int recurs(const struct distill_input *in, const char *text)
+{
+	const struct tx_conv *w = in->whole ? in->whole : in->conv;
+	size_t at = in->whole ? in->whole_at : in->ply_start;
+	size_t end = at + (in->ply_end - in->ply_start), n = strlen(text);
+	size_t lo = at > AROUND_PLIES ? at - AROUND_PLIES : 0, seen = 0;
+	size_t bytes = 0;
+
+	if (n < 3)
+		return 0;
+	for (size_t i = lo; i < w->nmsg && i <= end + AROUND_PLIES &&
+	     bytes < AROUND_BYTES; i++) {
+		const char *s = w->msg[i].text;
+
+		if (i >= at && i <= end)
+			continue;
+		bytes += strlen(s);
+		if (memmem(s, strlen(s), text, n) && ++seen >= RECURS)
+			return 1;
+	}
+	return 0;
+}
+
 char *distill_pick_context(const struct dtext *t,
 			   const struct distill_input *in)
 {
-	struct cand best = { 0, 0, 0 }, c;
+	struct cand best = { 0, 0, 0, 0 }, c;
+	char *text = NULL;
 
-	(void)in;
 	for (size_t i = 0; i < t->nw; i++) {
+		char *s;
+
 		if (!candidate(t, i, &c) || secret_in(t, c.a, c.b))
 			continue;
 		if (t->w[i].flags & DW_CODE)
 			c.score -= 0.5;
-		if (c.score > best.score)
-			best = c;
+		if (c.score <= best.score)
+			continue;
+		s = copy_span(t, &c);   /* only for a new best: a few times */
+		if (recurs(in, s)) {
+			free(s);
+			continue;
+		}
+		free(text);
+		text = s;
+		best = c;
 	}
-	if (best.score <= 0)
-		return xstrdup("");
-	return copy_span(t, &best);
+	return text ? text : xstrdup("");
 }

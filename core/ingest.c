@@ -69,6 +69,10 @@ int ingest_distill(const struct distill_input *in, struct distill *d)
 	}
 	v = masked(in->verbatim);
 	req = masked(in->request);
+	if (!red.whole) {       /* only counted in, never copied: unmasked */
+		red.whole = c;
+		red.whole_at = in->ply_start;
+	}
 	if (req)
 		red.request = req;
 	red.conv = &copy;

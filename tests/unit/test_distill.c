@@ -542,6 +542,48 @@ static void test_context_places(void)
 	buf_release(&v);
 }
 
+/* A detail the neighbouring exchanges share (the branch everything is
+ * pushed to) tells this exchange apart from nothing: the next best one. */
+static void test_context_not_recurring(void)
+{
+	struct tx_conv c;
+	struct buf v = BUF_INIT(BUF_MAX_TEXT);
+	struct distill d;
+
+	fx_init(&c, "recur");
+	for (int i = 0; i < 4; i++) {
+		FX_U(&c, "Next bead please.");
+		FX_T(&c, "Done, pushed to `origin/epic-42` as usual.",
+		     "Bash: git push");
+	}
+	FX_U(&c, "Make the cart total round half up.");
+	FX_T(&c, "Let me look.", "Read: cart.ex");
+	FX_A(&c, "Pushed to `origin/epic-42`: totals now use "
+	     "`Decimal.round(:half_up)`.");
+	T_EQ(seg_verbatim(&c, 8, 10, &v), 0);
+	struct distill_input in = { &c, 8, 10, buf_str(&v), NULL, 0, 0,
+				    NULL, 0 };
+
+	T_EQ(distill_heuristic(&in, &d), 0);
+	show("recurring", &d);
+	T_STREQ(d.context, "Decimal.round(:half_up)");
+	distill_release(&d);
+	/* alone, the branch is this exchange's best detail */
+	in.conv = &c;
+	in.ply_start = 8;
+	fx_release(&c);
+	fx_init(&c, "alone");
+	FX_U(&c, "Make the cart total round half up.");
+	FX_T(&c, "Let me look.", "Read: cart.ex");
+	FX_A(&c, "Pushed to `origin/epic-42`: totals now use "
+	     "`Decimal.round(:half_up)`.");
+	T_EQ(run(&c, &v, &d), 0);
+	T_CHECK(d.context[0] != 0);
+	distill_release(&d);
+	buf_release(&v);
+	fx_release(&c);
+}
+
 static int has_room(const struct distill *d, enum room_type type,
 		    const char *key)
 {
@@ -788,6 +830,7 @@ static void test_threads(void)
 T_MAIN(test_coding_exchange, test_deterministic, test_chat_exchange,
        test_long_exchange, test_no_root_no_secret, test_negations,
        test_narration_skipped, test_cut_clause, test_continuation_chunk,
-       test_context_may_repeat, test_context_places, test_rooms,
+       test_context_may_repeat, test_context_places,
+       test_context_not_recurring, test_rooms,
        test_files_touched, test_workflow_keys,
        test_words, test_room_types, test_bad_input, test_huge, test_count_tokens, test_threads)
