@@ -124,9 +124,9 @@ static int spans_copied(const char *core, const char *verbatim)
 
 		while (*e && !((e[0] == '.' || e[0] == '?') &&
 			       (!e[1] || e[1] == ' ')) &&
-		       memcmp(e, ELLIPSIS, 3))
+		       strncmp(e, ELLIPSIS, 3))
 			e++;
-		next = *e ? e + (!memcmp(e, ELLIPSIS, 3) ? 3 : 1) : e;
+		next = *e ? e + (!strncmp(e, ELLIPSIS, 3) ? 3 : 1) : e;
 		*e = 0;
 		/* a piece may run over "x. y" inside its sentence: split */
 		if (*p && !strstr(f, p)) {
