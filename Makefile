@@ -30,7 +30,11 @@ INSTALL_FILES = \
 	755s contrib/hooks/claude-code-hook.sh $(CONTRIBDIR)/claude-code-hook.sh \
 	755s contrib/hooks/codex-notify.sh $(CONTRIBDIR)/codex-notify.sh \
 	644s contrib/hooks/claude-settings.json \
-		$(CONTRIBDIR)/claude-settings.json
+		$(CONTRIBDIR)/claude-settings.json \
+	755s contrib/hooks/claude-session-start.sh \
+		$(CONTRIBDIR)/claude-session-start.sh \
+	644 contrib/skill/recallfs/SKILL.md $(CONTRIBDIR)/skill/recallfs/SKILL.md \
+	644 contrib/agents/AGENTS.recallfs.md $(CONTRIBDIR)/AGENTS.recallfs.md
 PKGS := fuse3 sqlite3 libcurl libcjson libpcre2-8
 
 CC ?= cc
@@ -133,7 +137,9 @@ embed-data:
 uninstall:
 	@set -- $(INSTALL_FILES); while [ $$# -ge 3 ]; do \
 		echo "rm -f $(DESTDIR)$$3"; rm -f "$(DESTDIR)$$3"; shift 3; \
-	done; rmdir "$(DESTDIR)$(CONTRIBDIR)" 2>/dev/null; true
+	done; rmdir "$(DESTDIR)$(CONTRIBDIR)/skill/recallfs" \
+		"$(DESTDIR)$(CONTRIBDIR)/skill" "$(DESTDIR)$(CONTRIBDIR)" \
+		2>/dev/null; true
 
 clean:
 	rm -rf build build-san build-fuzz recallfs

@@ -17,6 +17,7 @@ int cmd_mount(int argc, char **argv);
 int cmd_umount(int argc, char **argv);
 int cmd_export(int argc, char **argv);
 int cmd_redistill(int argc, char **argv);
+int cmd_context(int argc, char **argv);
 
 /* Long option value for --db, shared by every command: the index of the
  * --db entry a command puts in its option table is CLI_OPT_DB. */

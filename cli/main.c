@@ -18,6 +18,7 @@ static const struct {
 	{ "ingest", cmd_ingest, "read transcripts into the memory" },
 	{ "query", cmd_query, "search the memory" },
 	{ "show", cmd_show, "print one exchange" },
+	{ "context", cmd_context, "what an agent should know at session start" },
 	{ "stats", cmd_stats, "counts, tokens and compression per project" },
 	{ "export", cmd_export, "write the tree as plain files" },
 	{ "eval", cmd_eval, "measure recall per search mode" },

@@ -332,6 +332,8 @@ static int ingest_conv(struct conv_job *j, const char *name, struct buf *err)
 				    c->nmsg ? ply_time(c, 0, c->nmsg - 1, 1) : 0,
 				    &j->conv_id);
 	if (!rc)
+		rc = store_conv_set_cwd(j->st, j->conv_id, c->cwd);
+	if (!rc)
 		rc = sync_exchanges(j, &l);
 	if (!rc)
 		rc = store_commit(j->st);

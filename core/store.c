@@ -87,6 +87,9 @@ static const char *const migrations[] = {
 	 * INSERT ... SELECT per table: a per-row trigger made FTS5 flush its
 	 * pending terms at every later statement of the transaction. */
 	"DROP TRIGGER exchanges_ai;",
+	/* 2 -> 3: the working directory a conversation was recorded in, so
+	 * `recallfs context` finds the project of the current directory */
+	"ALTER TABLE conversations ADD COLUMN cwd TEXT;",
 };
 
 static int set_err(struct buf *err, int rc, sqlite3 *db, const char *what)
@@ -449,4 +452,23 @@ int store_conv_put(struct store *st, int64_t project_id, const char *key,
 	}
 	sqlite3_reset(s);
 	return rc;
+}
+
+int store_conv_set_cwd(struct store *st, int64_t conv_id, const char *cwd)
+{
+	static const char sql[] = "UPDATE conversations SET cwd=? WHERE id=?"
+		" AND cwd IS NOT ?1";
+	sqlite3_stmt *s;
+	int rc;
+
+	if (!cwd || !*cwd)
+		return 0;
+	rc = store_prep(st, sql, &s);
+	if (rc)
+		return -err_from_sqlite(rc);
+	sqlite3_bind_text(s, 1, cwd, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 2, conv_id);
+	rc = sqlite3_step(s);
+	sqlite3_reset(s);
+	return rc == SQLITE_DONE ? 0 : -err_from_sqlite(rc);
 }

@@ -7,7 +7,7 @@
  * forward on open):
  *   projects(id, name)
  *   conversations(id, project_id, key, parent_key, title, source, nplies,
- *                 t_start, t_end)
+ *                 t_start, t_end, cwd)
  *   exchanges(id AUTOINCREMENT, project_id, conversation_id, ply_start,
  *             ply_end, slug, t_start, t_end, verbatim, core, context,
  *             distilled, source_ids (JSON array), tokens_verbatim,
@@ -120,6 +120,10 @@ int store_conv_put(struct store *st, int64_t project_id, const char *key,
 		   const char *parent_key, const char *title,
 		   const char *source, size_t nplies, int64_t t_start,
 		   int64_t t_end, int64_t *id);
+
+/* Records the working directory of a conversation (NULL or "": nothing
+ * is changed). */
+int store_conv_set_cwd(struct store *st, int64_t conv_id, const char *cwd);
 
 struct store_range {
 	int64_t id;

@@ -1,14 +1,19 @@
-/* tokens.c: distill_count_tokens, the token estimate `recallfs stats`
- * reports.  It counts the pieces the cl100k_base pre-tokenizer regex
+/* tokens.c: two token counts built on the cl100k_base pre-tokenizer split.
+ *
+ * distill_count_tokens, the estimate `recallfs stats` reports, counts the pieces the cl100k_base pre-tokenizer regex
  *   's|'t|'re|'ve|'m|'ll|'d | [^\r\n L N]?L+ | N{1,3} | ' '?[^\s L N]+[\r\n]*
  *   | \s*[\r\n]+ | \s+(?!\S) | \s+
  * would cut text into (L letter, N digit).  Bytes >= 0x80 count as letters,
  * so a UTF-8 word is one piece.  BPE merges within a piece are not modelled:
  * it is a lower bound of the real cl100k count, close for English prose and
- * code (a rare long word is one piece here, several tokens there). */
+ * code (a rare long word is one piece here, several tokens there).
+ *
+ * tokens_cl100k_max (tokens.h) is an upper estimate for budgets: each piece
+ * is priced by what it is made of (see piece_max). */
 #include "common.h"
 #include "distill.h"
 #include "distill_int.h"
+#include "tokens.h"
 
 #include <string.h>
 #include <strings.h>
@@ -117,6 +122,102 @@ size_t distill_count_tokens_n(const char *text, size_t n)
 		s += k;
 		n -= k;
 		count++;
+	}
+	return count;
+}
+
+/* ---- the upper estimate ---- */
+
+static int is_upper(unsigned char c)
+{
+	return c >= 'A' && c <= 'Z';
+}
+
+/* Length of the sub-word at s (n > 0 ASCII letters), the way
+ * [A-Z]+(?![a-z]) | [A-Z]?[a-z]+ cuts "HTTPServer" into HTTP, Server;
+ * *up is set for an all-upper-case one. */
+static size_t subword(const unsigned char *s, size_t n, int *up)
+{
+	size_t i = 0;
+
+	while (i < n && is_upper(s[i]))
+		i++;
+	*up = i > 1 || (i == 1 && (n == 1 || is_upper(s[1])));
+	if (i > 1 && i < n)
+		return i - 1;           /* the last capital starts a word */
+	if (*up)
+		return i;
+	while (i < n && !is_upper(s[i]))
+		i++;
+	return i;
+}
+
+/* Price of a run of n ASCII letters: per sub-word of k letters,
+ * ceil(k/5) (ceil(k/3) when upper-case); when the sub-words are short on
+ * average (three or more, under 3 letters each: base64, hashes, random
+ * ids) a token a letter, the most BPE can give. */
+static size_t letters_max(const unsigned char *s, size_t n)
+{
+	size_t cost = 0, subs = 0, i = 0;
+
+	while (i < n) {
+		int up;
+		size_t k = subword(s + i, n - i, &up);
+
+		cost += up ? (k + 2) / 3 : (k + 4) / 5;
+		subs++;
+		i += k;
+	}
+	return subs >= 3 && n < 3 * subs ? n : cost;
+}
+
+/* 1 for a white-space piece cl100k spells as one token: a run of spaces,
+ * of tabs or of newlines, or spaces then newlines. */
+static int space_run(const unsigned char *s, size_t n)
+{
+	size_t i = 0;
+
+	if (s[0] == '\t') {
+		while (i < n && s[i] == '\t')
+			i++;
+		return i == n;
+	}
+	while (i < n && s[i] == ' ')
+		i++;
+	while (i < n && s[i] == '\n')
+		i++;
+	return i == n;
+}
+
+/* Price of one pre-tokenizer piece of n bytes (see tokens.h). */
+static size_t piece_max(const unsigned char *s, size_t n)
+{
+	size_t lead;
+
+	for (size_t i = 0; i < n; i++)
+		if (s[i] >= 0x80)
+			return (n + 1) / 2;     /* other UTF-8 */
+	if (is_digit(s[0]))
+		return 1;                       /* 1-3 digits: one token */
+	lead = !is_letter(s[0]);
+	if (n > lead && is_letter(s[lead]))     /* " word" one, "/word" two */
+		return (lead && s[0] != ' ') + letters_max(s + lead, n - lead);
+	if (is_space(s[0]) && (n == 1 || is_space(s[1])))
+		return space_run(s, n) ? 1 : n;
+	return n <= 2 ? n : (n + 1) / 2;        /* punctuation */
+}
+
+size_t tokens_cl100k_max(const char *text, size_t n)
+{
+	const unsigned char *s = (const unsigned char *)text;
+	size_t count = 0;
+
+	while (n) {
+		size_t k = piece(s, n);
+
+		count += piece_max(s, k);
+		s += k;
+		n -= k;
 	}
 	return count;
 }

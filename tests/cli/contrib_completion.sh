@@ -16,7 +16,7 @@ comp() {
 check "loads in bash" bash --norc --noprofile -c ". '$F' && complete -p recallfs" >/dev/null
 check_eq "in -> ingest" "$(comp recallfs in)" "ingest "
 check_eq "all commands" "$(comp recallfs '')" \
-	"eval export forget help ingest mount query redistill show stats umount "
+	"context eval export forget help ingest mount query redistill show stats umount "
 check_eq "after --db" "$(comp recallfs --db x.db q)" "query "
 check_eq "ingest options" "$(comp recallfs ingest --)" \
 	"--db --distiller --format --help --project "
@@ -33,9 +33,14 @@ mkdir -p "$TMP/home/recallfs/projects/shop" "$TMP/home/recallfs/projects/site"
 check_eq "projects from the mount" \
 	"$(HOME=$TMP/home comp recallfs query x --project s)" "shop site "
 check_eq "fusions" "$(comp recallfs eval q --fusion '')" "rrf weighted "
+check_eq "context options" "$(comp recallfs context --)" \
+	"--budget --db --help --json --project --since "
+check_eq "context projects from the mount" \
+	"$(HOME=$TMP/home comp recallfs context --project s)" "shop site "
+check_eq "no completion for a budget" "$(comp recallfs context --budget '')" " "
 
 # every long option a command's --help names is offered
-for c in mount umount ingest query show stats export eval redistill forget; do
+for c in mount umount ingest query show context stats export eval redistill forget; do
 	offered=" $(comp recallfs "$c" --) "
 	for o in $("$R" "$c" --help 2>&1 | grep -oE -- '--[a-z][a-z0-9-]*' | sort -u); do
 		check_contains "$c offers $o" "$offered" " $o "

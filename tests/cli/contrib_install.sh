@@ -16,9 +16,12 @@ expected="644 usr/lib/systemd/user/recallfs-feed.service
 644 usr/lib/systemd/user/recallfs.service
 644 usr/share/bash-completion/completions/recallfs
 644 usr/share/man/man1/recallfs.1
+644 usr/share/recallfs/AGENTS.recallfs.md
 644 usr/share/recallfs/claude-settings.json
+644 usr/share/recallfs/skill/recallfs/SKILL.md
 755 usr/bin/recallfs
 755 usr/share/recallfs/claude-code-hook.sh
+755 usr/share/recallfs/claude-session-start.sh
 755 usr/share/recallfs/codex-notify.sh
 755 usr/share/recallfs/recallfs-feed
 755 usr/share/recallfs/recallfs-sandbox"
@@ -33,6 +36,22 @@ check "feed unit runs the installed feeder" \
 	grep -qx 'ExecStart=/usr/share/recallfs/recallfs-feed' "$d/usr/lib/systemd/user/recallfs-feed.service"
 check "settings name the installed hook" \
 	grep -q '"/usr/share/recallfs/claude-code-hook.sh"' "$d/usr/share/recallfs/claude-settings.json"
+check "settings name the installed SessionStart hook" \
+	grep -q '"/usr/share/recallfs/claude-session-start.sh"' "$d/usr/share/recallfs/claude-settings.json"
+check "SessionStart hook falls back to the installed binary" \
+	grep -q 'bin=/usr/bin/recallfs' "$d/usr/share/recallfs/claude-session-start.sh"
+# the skill is a folder Claude Code takes as it is: link or copy it into
+# ~/.claude/skills/ (the name in its frontmatter is the folder's)
+skill=$d/usr/share/recallfs/skill/recallfs
+check "skill folder holds SKILL.md" cmp -s contrib/skill/recallfs/SKILL.md "$skill/SKILL.md"
+check_eq "skill frontmatter opens the file" "$(head -n 1 "$skill/SKILL.md")" "---"
+check_eq "skill name is its folder's" \
+	"$(sed -n '2,/^---$/s/^name: *//p' "$skill/SKILL.md")" "$(basename "$skill")"
+check "skill has a description" grep -q '^description: .\{40,\}' "$skill/SKILL.md"
+mkdir -p "$TMP/home/.claude/skills"
+check "linking the installed skill works" ln -s "$skill" "$TMP/home/.claude/skills/recallfs"
+check "Claude Code's path to it resolves" test -f "$TMP/home/.claude/skills/recallfs/SKILL.md"
+rm -f "$TMP/home/.claude/skills/recallfs"
 command -v python3 >/dev/null && check "settings are JSON" python3 -m json.tool "$d/usr/share/recallfs/claude-settings.json" >/dev/null
 check "hook falls back to the installed binary" \
 	grep -q 'bin=/usr/bin/recallfs' "$d/usr/share/recallfs/claude-code-hook.sh"
@@ -48,7 +67,7 @@ mk install DESTDIR="$d" MANDIR=/usr/local/man >/dev/null 2>&1
 check "default prefix /usr/local" test -x "$d/usr/local/bin/recallfs"
 check "MANDIR honoured" test -f "$d/usr/local/man/man1/recallfs.1"
 check "units under PREFIX/lib/systemd/user" test -f "$d/usr/local/lib/systemd/user/recallfs.service"
-check_eq "eleven files" "$(listing "$d" | wc -l)" 11
+check_eq "fourteen files" "$(listing "$d" | wc -l)" 14
 mk uninstall DESTDIR="$d" MANDIR=/usr/local/man >/dev/null 2>&1
 check_eq "all gone" "$(listing "$d")" ""
 finish

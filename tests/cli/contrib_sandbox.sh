@@ -38,6 +38,23 @@ out=$("$SB" -q --export -p shop -- true 2>&1)
 check_eq "-q is quiet" "$out" ""
 check_eq "nothing left behind" "$(ls "$TMPDIR")" ""
 
+# what the agent reads at start, in the sandbox's own (empty) home
+out=$(run sh -c 'cat ~/.claude/CLAUDE.md; echo ===; cmp ~/.claude/CLAUDE.md ~/.codex/AGENTS.md && echo same' 2>/dev/null)
+check_contains "CLAUDE.md: how to search /memory" "$out" "grep -ril 'NAME' /memory/projects/shop/exchanges/*/distilled"
+check_contains "CLAUDE.md: how to read an exchange" "$out" "cat PATH/verbatim"
+check_contains "CLAUDE.md: then recent context" "$out" "# Memory of project shop (recallfs)"
+check_contains "context paths are under /memory" "$out" "- /memory/projects/shop/exchanges/0000"
+check_fail "a snapshot has no query/: not offered" grep -q "query/" <<<"$out"
+check_fail "nothing of another project" grep -q "hidden" <<<"$out"
+check_eq "Codex's AGENTS.md is the same" "$(tail -n 2 <<<"$out" | tr "\n" " ")" "=== same "
+out=$(run sh -c 'for p in ~/.claude/CLAUDE.md ~/.codex/AGENTS.md; do test -w "$p" && echo writable; done; ls -A' 2>/dev/null)
+check_eq "read-only, and nothing written into the project's folder" "$out" "$(ls -A)"
+out=$("$SB" --export -p shop --context-budget 0 -- sh -c 'cat ~/.codex/AGENTS.md' 2>/dev/null)
+check_contains "--context-budget 0: the instructions" "$out" "/memory/projects/shop"
+check_fail "--context-budget 0: no context" grep -q "# Memory of project" <<<"$out"
+"$SB" --export -p shop --context-budget x -- true >/dev/null 2>&1; rc=$?
+check_eq "bad --context-budget is usage" "$rc" 2
+
 # refusals
 out=$("$SB" --export -p shop --bind "$TMP" -- true 2>&1); rc=$?
 check_eq "binding the database's folder refused" "$rc" 1

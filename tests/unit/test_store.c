@@ -76,7 +76,7 @@ static void test_schema(void)
 	struct store st;
 
 	open_fresh(&st, "schema.db");
-	T_EQ(count(&st, "PRAGMA user_version"), 2);
+	T_EQ(count(&st, "PRAGMA user_version"), 3);
 	T_EQ(count(&st, "PRAGMA foreign_keys"), 1);
 	check_integrity(&st);
 	store_close(&st);
@@ -176,7 +176,7 @@ static void test_reopen_readonly(void)
 	store_close(&st);
 	buf_addf(&path, "%s/ro.db", t_tmpdir());
 	T_EQ(store_open(path.p, STORE_RDONLY, &st, &err), 0);
-	T_EQ(count(&st, "PRAGMA user_version"), 2);
+	T_EQ(count(&st, "PRAGMA user_version"), 3);
 	store_close(&st);
 	T_CHECK(store_open("/nonexistent/dir/x.db", STORE_RDONLY, &st, &err)
 		< 0);
