@@ -1,11 +1,14 @@
 /* distill_core.c: exchange_core of the heuristic distiller, made of whole
  * clauses copied from the exchange, never of loose words:
- *   1. the request: the user's first sentence with content (a greeting or
- *      a name alone is none), cut at a clause end;
+ *   1. the request: the user's first question or imperative (else first
+ *      sentence) with content (a greeting or a name alone is none), cut at
+ *      a clause end, or its asking clause when that is what fits;
  *   2. the outcome: the assistant's concluding statement that carries a
  *      result ("All 18 resource tests pass"), narration skipped ("Let me
  *      ...", "Now ...", "Perfect!"), questions only when nothing else;
- *   3. then the densest other sentences while the budget lasts.
+ *   3. then the densest other sentences while the budget lasts: 27
+ *      tokens, or 130 in an exchange without tool calls (a conversation,
+ *      whose sentences are its content: shorter lost LoCoMo recall).
  * A later chunk of a long exchange starts with the request it continues
  * and its place: "Implement spotter-gqc (3/8): ...".
  *
@@ -15,7 +18,9 @@
  * cut anywhere else ends with "…".  Pieces keep the order of the exchange.
  * Nothing is dropped from inside a piece, so a negation stays where it is
  * ("isn't built via esbuild", "Credo: no issues").  A secret-looking word
- * ends a piece before it. */
+ * ends a piece before it.  Narration means an agent at work: it is only
+ * skipped in an exchange with tool calls ("I'll always remember ..." in a
+ * chat is what was said). */
 #include "common.h"
 #include "distill_int.h"
 
@@ -26,7 +31,7 @@
 
 #define CORE_BUDGET 27          /* tokens (distill_count_tokens) */
 #define REQUEST_BUDGET 14       /* the request, when an outcome follows */
-#define CHAT_BUDGET 130         /* the same for an exchange without tools */
+#define CHAT_BUDGET 130         /* an exchange without tool calls */
 #define NAME_BUDGET 9           /* the request a later chunk names */
 #define MIN_PIECE 4             /* an extra piece worth its ". " */
 #define ELLIPSIS "\xe2\x80\xa6"
