@@ -68,9 +68,18 @@ out:
 	buf_release(&err);
 }
 
+/* Name order, except that a session file "S.jsonl" comes before the
+ * directory "S" holding its subagents: exchange numbers follow time. */
 static int cmp_str(const void *a, const void *b)
 {
-	return strcmp(*(char *const *)a, *(char *const *)b);
+	const char *x = *(char *const *)a, *y = *(char *const *)b;
+	size_t nx = strlen(x), ny = strlen(y);
+
+	if (nx == ny + 6 && !strcmp(x + ny, ".jsonl") && !strncmp(x, y, ny))
+		return -1;
+	if (ny == nx + 6 && !strcmp(y + nx, ".jsonl") && !strncmp(x, y, nx))
+		return 1;
+	return strcmp(x, y);
 }
 
 static void ingest_dir(struct run *r, const char *dir, int depth)
@@ -244,6 +253,11 @@ int cmd_ingest(int argc, char **argv)
 	       r.s.failed ? "" : "\n");
 	if (r.s.failed)
 		printf(", %zu files failed\n", r.s.failed);
+	for (int k = SEG_KEEP + 1; k < SEG_SKIP_N; k++)
+		if (r.s.skipped[k])
+			printf("%zu conversation%s skipped: %s\n",
+			       r.s.skipped[k], r.s.skipped[k] == 1 ? "" : "s",
+			       seg_skip_name(k));
 	if (use_llm)
 		distill_pending(&r, &cfg);
 	embed_missing(&r, emb);

@@ -70,6 +70,12 @@ struct store_exchange {
 	long tokens_verbatim, tokens_distilled;
 	int state;              /* enum store_state */
 	char *hash;             /* hex hash of the verbatim text */
+	/* Filled when read (store_links.c): the name ("000008-slug") of the
+	 * exchange whose agent launched this sidechain's conversation, or
+	 * NULL; the names of the first exchanges of the sidechains this one
+	 * launched. */
+	char *launched_by;
+	struct strv launched;
 };
 
 #define STORE_RDONLY 1
@@ -141,6 +147,10 @@ int store_update_distilled(struct store *st, int64_t id,
 			   const struct distill *d, int state);
 /* Removes an exchange from every table and index.  -ENOENT. */
 int store_delete_exchange(struct store *st, int64_t id);
+
+/* Fills x->launched_by and x->launched (x read with ids, conversation and
+ * times).  -errno. */
+int store_links_fill(struct store *st, struct store_exchange *x);
 
 /* Reads one exchange.  -ENOENT. */
 int store_get_exchange(struct store *st, int64_t id, struct store_exchange *x);
