@@ -96,9 +96,18 @@ out:
 	buf_release(&err);
 }
 
+/* Name order, except that a session file "S.jsonl" comes before the
+ * directory "S" holding its subagents: exchange numbers follow time. */
 static int cmp_str(const void *a, const void *b)
 {
-	return strcmp(*(char *const *)a, *(char *const *)b);
+	const char *x = *(char *const *)a, *y = *(char *const *)b;
+	size_t nx = strlen(x), ny = strlen(y);
+
+	if (nx == ny + 6 && !strcmp(x + ny, ".jsonl") && !strncmp(x, y, ny))
+		return -1;
+	if (ny == nx + 6 && !strcmp(y + nx, ".jsonl") && !strncmp(x, y, nx))
+		return 1;
+	return strcmp(x, y);
 }
 
 /* The memory's own files (a mount, an export) are skipped with one line;
@@ -236,6 +245,11 @@ static void summary(const struct run *r)
 	       r->s.removed, r->s.failed ? "" : "\n");
 	if (r->s.failed)
 		printf(", %zu files failed\n", r->s.failed);
+	for (int k = SEG_KEEP + 1; k < SEG_SKIP_N; k++)
+		if (r->s.skipped[k])
+			printf("%zu conversation%s skipped: %s\n",
+			       r->s.skipped[k], r->s.skipped[k] == 1 ? "" : "s",
+			       seg_skip_name(k));
 	if (r->skipped)
 		printf("%zu skipped: not transcripts\n", r->skipped);
 	if (r->s.forgotten)

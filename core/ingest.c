@@ -47,7 +47,7 @@ int ingest_distill(const struct distill_input *in, struct distill *d)
 	struct distill_input red = *in;
 	struct tx_conv copy;
 	size_t n, i;
-	char *v;
+	char *v, *req;
 	int rc;
 
 	if (!c || in->ply_start > in->ply_end || in->ply_end >= c->nmsg)
@@ -68,6 +68,13 @@ int ingest_distill(const struct distill_input *in, struct distill *d)
 			copy.msg[i].tools = tl;
 	}
 	v = masked(in->verbatim);
+	req = masked(in->request);
+	if (!red.whole) {       /* only counted in, never copied: unmasked */
+		red.whole = c;
+		red.whole_at = in->ply_start;
+	}
+	if (req)
+		red.request = req;
 	red.conv = &copy;
 	red.ply_start = 0;
 	red.ply_end = n - 1;
@@ -82,6 +89,7 @@ int ingest_distill(const struct distill_input *in, struct distill *d)
 	}
 	free(copy.msg);
 	free(v);
+	free(req);
 	return rc;
 }
 
@@ -222,11 +230,17 @@ static int put_one(struct conv_job *j, const struct seg_exchange *sx,
 {
 	struct store_exchange x;
 	struct distill_input in = { j->c, sx->ply_start, sx->ply_end,
-				    verbatim };
+				    verbatim, NULL, sx->part, sx->nparts };
 	struct buf dist = BUF_INIT(BUF_MAX_TEXT);
 	int rc;
 
 	memset(&x, 0, sizeof(x));
+	/* a later chunk names the request it continues */
+	for (size_t i = sx->open; sx->part > 1 && i < sx->ply_start; i++)
+		if (j->c->msg[i].role == TX_USER && j->c->msg[i].text[0]) {
+			in.request = j->c->msg[i].text;
+			break;
+		}
 	rc = ingest_distill(&in, &x.d);
 	if (rc)
 		goto out;
@@ -337,8 +351,13 @@ static int ingest_conv(struct conv_job *j, const char *name,
 	char *project = NULL;
 	size_t stored = 0;
 	int64_t old_id;
+	enum seg_skip skip = seg_skip_reason(c);
 	int rc;
 
+	if (skip != SEG_KEEP) { /* a compaction agent makes no project */
+		stats->skipped[skip]++;
+		return 0;
+	}
 	if (store_conv_find(j->st, c->id, &old_id, &stored) == 0 &&
 	    stored >= c->nmsg)
 		return 0;
@@ -374,6 +393,19 @@ static int ingest_conv(struct conv_job *j, const char *name,
 	return rc;
 }
 
+static int by_start(const void *a, const void *b, void *arg)
+{
+	const struct tx_set *set = arg;
+	const struct tx_conv *x = &set->conv[*(const size_t *)a];
+	const struct tx_conv *y = &set->conv[*(const size_t *)b];
+	int64_t tx = x->nmsg ? ply_time(x, 0, x->nmsg - 1, 0) : 0;
+	int64_t ty = y->nmsg ? ply_time(y, 0, y->nmsg - 1, 0) : 0;
+
+	if (tx != ty)
+		return tx < ty ? -1 : 1;
+	return *(const size_t *)a < *(const size_t *)b ? -1 : 1;
+}
+
 int ingest_data(struct store *st, const char *name, const char *data,
 		size_t len, const struct ingest_opts *o,
 		struct ingest_stats *stats, struct buf *err)
@@ -396,10 +428,18 @@ int ingest_data(struct store *st, const char *name, const char *data,
 		return rc;
 	}
 	stats->files++;
+	/* in time order, so exchange numbers follow time (a sidechain after
+	 * the session that launched it) */
+	size_t *order = xcalloc(set.n + 1, sizeof(*order));
+
+	for (size_t i = 0; i < set.n; i++)
+		order[i] = i;
+	qsort_r(order, set.n, sizeof(*order), by_start, &set);
 	for (size_t i = 0; !rc && i < set.n; i++) {
-		j.c = &set.conv[i];
+		j.c = &set.conv[order[i]];
 		rc = ingest_conv(&j, name, stats, err);
 	}
+	free(order);
 	if (!rc && set.bad_line)	/* truncated last line: rest is in, */
 		rc = -EILSEQ;		/* err names the line; still a failure */
 	tx_set_release(&set);

@@ -15,6 +15,7 @@
 #include <stddef.h>
 
 #include "buf.h"
+#include "segment.h"
 #include "store.h"
 #include "tx.h"
 
@@ -42,6 +43,9 @@ struct ingest_stats {
 	size_t convs;            /* conversations that changed */
 	size_t added, removed;   /* exchanges */
 	size_t forgotten;        /* exchanges kept out by a tombstone */
+	size_t skipped[SEG_SKIP_N];  /* conversations not kept, by reason
+				        (segment.h rule 6); nothing of them
+				        is stored, not even their project */
 };
 
 /* Ingests one transcript held in memory; name is its path or "-".

@@ -73,6 +73,12 @@ struct store_exchange {
 	long tokens_verbatim, tokens_distilled;
 	int state;              /* enum store_state */
 	char *hash;             /* hex hash of the verbatim text */
+	/* Filled when read (store_links.c): the name ("000008-slug") of the
+	 * exchange whose agent launched this sidechain's conversation, or
+	 * NULL; the names of the first exchanges of the sidechains this one
+	 * launched. */
+	char *launched_by;
+	struct strv launched;
 };
 
 /* store_open flags.  0: read-write, created (with its folders) if absent,
@@ -175,6 +181,10 @@ typedef void (*store_tomb_fn)(void *ctx, int64_t id, const char *project,
 			      int64_t when);
 /* Every tombstone, oldest id first. */
 int store_forgotten_list(struct store *st, store_tomb_fn fn, void *ctx);
+
+/* Fills x->launched_by and x->launched (x read with ids, conversation and
+ * times).  -errno. */
+int store_links_fill(struct store *st, struct store_exchange *x);
 
 /* Reads one exchange.  -ENOENT. */
 int store_get_exchange(struct store *st, int64_t id, struct store_exchange *x);

@@ -105,6 +105,8 @@ int store_get_exchange(struct store *st, int64_t id, struct store_exchange *x)
 	rc = read_rooms(st, x);
 	if (!rc)
 		rc = read_files(st, x);
+	if (!rc)
+		rc = store_links_fill(st, x);
 	if (rc)
 		store_exchange_release(x);
 	return rc;
@@ -118,6 +120,8 @@ void store_exchange_release(struct store_exchange *x)
 	free(x->verbatim);
 	free(x->source_ids);
 	free(x->hash);
+	free(x->launched_by);
+	strv_clear(&x->launched);
 	distill_release(&x->d);
 	memset(x, 0, sizeof(*x));
 }

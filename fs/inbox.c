@@ -1,189 +1,39 @@
-/* inbox.c: the spool behind inbox/ (layout in inbox.h): open files, the
- * queue on disk, the failed/ directory, and the worker thread that takes
- * the oldest ready file, ingests it and removes it (or moves it to
- * failed/ with a one-line .error).  One mutex guards the open-file table
- * and every rename/unlink in the spool. */
+/* inbox.c: the names of inbox/ (layout and parts in inbox_int.h): lookup
+ * and listing from the open handles and the queue, unlink, rename,
+ * folders (a project folder P, and folders below it), status; and the names lately consumed, which still
+ * answer stat for a moment so that a listing and the stat calls after it
+ * agree.  Setting up and tearing down the whole inbox is here too. */
 #include "common.h"
-#include "inbox.h"
-#include "store.h"
+#include "inbox_int.h"
 
-#include <dirent.h>
-#include <limits.h>
 #include <errno.h>
-#include <fcntl.h>
-#include <pthread.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
-#define SEQ_DIGITS 20
-#define NLASTERR 5
-#define MAX_TRIES 5
+/* ---- small shared pieces ---- */
 
-struct ofile {
-	int fd;
-	int writing, queued;
-	char *rel;              /* "NAME" or "P/NAME" */
-	char *spath;            /* where the bytes are now */
-	unsigned long long seq;
-};
-
-struct qent {
-	unsigned long long seq;
-	char *project;          /* NULL at the inbox root */
-	char *name;
-	char *spath;
-};
-
-struct fs_inbox {
-	char *dir;
-	struct fs_inbox_hooks h;
-	pthread_mutex_t mu;
-	pthread_cond_t cv;
-	struct ofile **of;
-	size_t nof, capof;
-	unsigned long long seq;
-	pthread_t thr;
-	int started, stop, kicked;
-	char *current;          /* rel being ingested */
-	time_t t0;              /* mtime of the inbox directories */
-	char *lasterr[NLASTERR];
-	size_t nerr, nfailed, ningested;
-};
-
-/* ---- names ---- */
-
-/* Splits rel into project (NULL at root) and name; -ENOENT when rel is
- * not a file name the inbox can hold. */
-static int split_rel(const char *rel, char **project, const char **name)
+void inbox_rel_of(const char *dir, const char *name, struct buf *b)
 {
-	const char *slash = strchr(rel, '/');
-
-	*project = NULL;
-	if (!slash) {
-		*name = rel;
-		return *rel && strcmp(rel, "failed") ? 0 : -ENOENT;
-	}
-	if (strchr(slash + 1, '/') || !slash[1])
-		return -ENOENT;
-	*project = xstrndup(rel, (size_t)(slash - rel));
-	*name = slash + 1;
-	if (!strcmp(*project, "failed") || !store_project_name_ok(*project)) {
-		free(*project);
-		*project = NULL;
-		return -ENOENT;
-	}
-	return 0;
+	if (dir)
+		buf_addf(b, "%s/", dir);
+	buf_adds(b, name);
 }
 
-static void path_of(struct fs_inbox *ib, struct buf *b, const char *sub,
-		    const char *project, unsigned long long seq,
-		    const char *name)
+void inbox_add_err(struct fs_inbox *ib, const char *line)
 {
-	buf_addf(b, "%s/%s", ib->dir, sub);
-	if (project)
-		buf_addf(b, "/%s", project);
-	if (name)
-		buf_addf(b, "/%0*llu.%s", SEQ_DIGITS, seq, name);
+	if (ib->nerr && !strcmp(ib->lasterr[(ib->nerr - 1) % INBOX_NLASTERR],
+				line))
+		return;         /* the same again (a retry): once is enough */
+	free(ib->lasterr[ib->nerr % INBOX_NLASTERR]);
+	ib->lasterr[ib->nerr % INBOX_NLASTERR] = xstrdup(line);
+	ib->nerr++;
 }
 
-static unsigned long long next_seq(struct fs_inbox *ib)
+void inbox_changed(struct fs_inbox *ib, const char *rel)
 {
-	struct timespec ts;
-	unsigned long long now;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	now = (unsigned long long)ts.tv_sec * 1000000ull +
-	      (unsigned long long)ts.tv_nsec / 1000;
-	ib->seq = now > ib->seq ? now : ib->seq + 1;
-	return ib->seq;
-}
-
-static int fsync_dir(const char *path)
-{
-	int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC), rc = 0;
-
-	if (fd < 0)
-		return -errno;
-	if (fsync(fd))
-		rc = -errno;
-	close(fd);
-	return rc;
-}
-
-/* ---- the queue on disk ---- */
-
-struct qlist {
-	struct qent *v;
-	size_t n, cap;
-};
-
-static void qlist_release(struct qlist *q)
-{
-	for (size_t i = 0; i < q->n; i++) {
-		free(q->v[i].project);
-		free(q->v[i].name);
-		free(q->v[i].spath);
-	}
-	free(q->v);
-	memset(q, 0, sizeof(*q));
-}
-
-static void scan_dir(struct fs_inbox *ib, const char *project,
-		     struct qlist *q, struct strv *subdirs)
-{
-	struct buf p = BUF_INIT(BUF_MAX_SMALL);
-	DIR *d;
-	struct dirent *de;
-
-	path_of(ib, &p, "queue", project, 0, NULL);
-	d = opendir(buf_str(&p));
-	while (d && (de = readdir(d))) {
-		const char *n = de->d_name;
-		char *end;
-		unsigned long long seq;
-		struct qent *e;
-
-		if (!strcmp(n, ".") || !strcmp(n, ".."))
-			continue;
-		if (de->d_type == DT_DIR) {
-			if (!project && subdirs)
-				strv_push(subdirs, n);
-			continue;
-		}
-		seq = strtoull(n, &end, 10);
-		if (end - n != SEQ_DIGITS || *end != '.' || !end[1])
-			continue;
-		XGROW(q->v, q->cap, q->n + 1);
-		e = &q->v[q->n++];
-		e->seq = seq;
-		e->project = project ? xstrdup(project) : NULL;
-		e->name = xstrdup(end + 1);
-		buf_reset(&p);
-		path_of(ib, &p, "queue", project, 0, NULL);
-		buf_addf(&p, "/%s", n);
-		e->spath = xstrdup(buf_str(&p));
-	}
-	if (d)
-		closedir(d);
-	buf_release(&p);
-}
-
-/* Every queued file; subdirs (if not NULL) gets the project dirs. */
-static void scan_queue(struct fs_inbox *ib, struct qlist *q,
-		       struct strv *subdirs)
-{
-	struct strv dirs = STRV_INIT;
-
-	scan_dir(ib, NULL, q, &dirs);
-	for (size_t i = 0; i < dirs.n; i++) {
-		scan_dir(ib, dirs.v[i], q, NULL);
-		if (subdirs)
-			strv_push(subdirs, dirs.v[i]);
-	}
-	strv_clear(&dirs);
+	if (ib->h.changed)
+		ib->h.changed(ib->h.ctx, rel);
 }
 
 static int same_place(const char *a, const char *b)
@@ -191,135 +41,112 @@ static int same_place(const char *a, const char *b)
 	return (!a && !b) || (a && b && !strcmp(a, b));
 }
 
-/* The newest queued entry for (project, name), or NULL. */
-static const struct qent *q_find(const struct qlist *q, const char *project,
-				 const char *name)
+void inbox_supersede(struct fs_inbox *ib, const char *dir, const char *name,
+		     unsigned long long seq)
 {
-	const struct qent *hit = NULL;
+	struct spool_list q = SPOOL_LIST_INIT;
 
-	for (size_t i = 0; i < q->n; i++)
-		if (same_place(q->v[i].project, project) &&
-		    !strcmp(q->v[i].name, name) &&
-		    (!hit || q->v[i].seq > hit->seq))
-			hit = &q->v[i];
-	return hit;
+	spool_scan_dir(&ib->sp, dir, &q, NULL);
+	for (size_t i = 0; i < q.n; i++)
+		if (q.v[i].seq < seq && same_place(q.v[i].dir, dir) &&
+		    !strcmp(q.v[i].name, name) && !spool_ready(&q.v[i]) &&
+		    !inbox_of_busy(ib, q.v[i].path))
+			spool_remove(&ib->sp, &q.v[i]);
+	spool_list_release(&q);
 }
 
-/* ---- open files ---- */
+/* ---- names lately consumed ---- */
 
-static struct ofile *of_get(struct fs_inbox *ib, uint64_t h)
+static struct ghost *ghost_find(struct fs_inbox *ib, const char *rel)
 {
-	return h && h <= ib->nof ? ib->of[h - 1] : NULL;
-}
-
-static struct ofile *of_writing(struct fs_inbox *ib, const char *rel)
-{
-	for (size_t i = 0; i < ib->nof; i++)
-		if (ib->of[i] && ib->of[i]->writing &&
-		    !strcmp(ib->of[i]->rel, rel))
-			return ib->of[i];
+	for (size_t i = 0; i < ib->ngh; i++)
+		if (!strcmp(ib->gh[i].rel, rel))
+			return &ib->gh[i];
 	return NULL;
 }
 
-static int of_open_spath(struct fs_inbox *ib, const char *spath)
+void inbox_ghost_drop(struct fs_inbox *ib, const char *rel)
 {
-	for (size_t i = 0; i < ib->nof; i++)
-		if (ib->of[i] && ib->of[i]->writing &&
-		    !strcmp(ib->of[i]->spath, spath))
-			return 1;
-	return 0;
+	struct ghost *g = ghost_find(ib, rel);
+
+	if (!g)
+		return;
+	free(g->rel);
+	*g = ib->gh[--ib->ngh];
 }
 
-static uint64_t of_add(struct fs_inbox *ib, struct ofile *f)
+void inbox_ghost_add(struct fs_inbox *ib, const char *rel,
+		     const struct stat *st)
 {
-	for (size_t i = 0; i < ib->nof; i++)
-		if (!ib->of[i]) {
-			ib->of[i] = f;
-			return i + 1;
-		}
-	XGROW(ib->of, ib->capof, ib->nof + 1);
-	ib->of[ib->nof++] = f;
-	return ib->nof;
+	struct ghost *g;
+
+	inbox_ghost_drop(ib, rel);
+	XGROW(ib->gh, ib->capgh, ib->ngh + 1);
+	g = &ib->gh[ib->ngh++];
+	g->rel = xstrdup(rel);
+	g->st = *st;
+	clock_gettime(CLOCK_MONOTONIC, &g->until);
+	g->until.tv_sec += INBOX_GHOST_SECONDS;
 }
 
-static void of_free(struct ofile *f)
+void inbox_ghost_expire(struct fs_inbox *ib, struct strv *gone)
 {
-	if (f->fd >= 0)
-		close(f->fd);
-	free(f->rel);
-	free(f->spath);
-	free(f);
-}
+	struct timespec now;
 
-/* ---- opening, listing ---- */
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	for (size_t i = 0; i < ib->ngh;) {
+		struct ghost *g = &ib->gh[i];
 
-static void add_err(struct fs_inbox *ib, const char *line)
-{
-	free(ib->lasterr[ib->nerr % NLASTERR]);
-	ib->lasterr[ib->nerr % NLASTERR] = xstrdup(line);
-	ib->nerr++;
-}
-
-static void clear_tmp(struct fs_inbox *ib)
-{
-	struct buf p = BUF_INIT(BUF_MAX_SMALL);
-	DIR *d;
-	struct dirent *de;
-
-	buf_addf(&p, "%s/tmp", ib->dir);
-	d = opendir(buf_str(&p));
-	while (d && (de = readdir(d))) {
-		if (de->d_name[0] == '.')
+		if (g->until.tv_sec > now.tv_sec ||
+		    (g->until.tv_sec == now.tv_sec &&
+		     g->until.tv_nsec > now.tv_nsec)) {
+			i++;
 			continue;
-		buf_reset(&p);
-		buf_addf(&p, "%s/tmp/%s", ib->dir, de->d_name);
-		unlink(buf_str(&p));
+		}
+		strv_push_owned(gone, g->rel);
+		*g = ib->gh[--ib->ngh];
 	}
-	if (d)
-		closedir(d);
-	buf_release(&p);
 }
+
+/* ---- opening and closing ---- */
 
 int fs_inbox_open(struct fs_inbox **out, const char *dir,
 		  const struct fs_inbox_hooks *h, struct buf *err)
 {
-	static const char *const subs[] = { "", "/tmp", "/queue", "/failed" };
 	struct fs_inbox *ib = xcalloc(1, sizeof(*ib));
-	struct buf p = BUF_INIT(BUF_MAX_SMALL);
+	int rc = spool_open(&ib->sp, dir, err);
 
-	ib->dir = xstrdup(dir);
+	if (rc) {
+		free(ib);
+		return rc;
+	}
 	ib->h = *h;
 	ib->t0 = time(NULL);
-	for (size_t i = 0; i < ARRAY_SIZE(subs); i++) {
-		buf_reset(&p);
-		buf_addf(&p, "%s%s", dir, subs[i]);
-		if (mkdir(buf_str(&p), 0700) && errno != EEXIST) {
-			int rc = -errno;
-
-			buf_addf(err, "%s: %s", buf_str(&p), err_str(rc));
-			buf_release(&p);
-			free(ib->dir);
-			free(ib);
-			return rc;
-		}
-	}
-	buf_release(&p);
-	clear_tmp(ib);
 	pthread_mutex_init(&ib->mu, NULL);
 	pthread_cond_init(&ib->cv, NULL);
 	*out = ib;
 	return 0;
 }
 
-static int stat_file(const char *path, struct stat *st)
+void fs_inbox_close(struct fs_inbox *ib)
 {
-	if (lstat(path, st))
-		return -errno;
-	if (!S_ISREG(st->st_mode))
-		return -ENOENT;
-	st->st_mode = S_IFREG | 0644;
-	return 0;
+	if (!ib)
+		return;
+	inbox_worker_stop(ib);
+	inbox_of_close_all(ib);
+	for (size_t i = 0; i < ib->ngh; i++)
+		free(ib->gh[i].rel);
+	free(ib->gh);
+	for (size_t i = 0; i < INBOX_NLASTERR; i++)
+		free(ib->lasterr[i]);
+	free(ib->current);
+	pthread_cond_destroy(&ib->cv);
+	pthread_mutex_destroy(&ib->mu);
+	spool_release(&ib->sp);
+	free(ib);
 }
+
+/* ---- lookup and listing ---- */
 
 static void dir_stat(const struct fs_inbox *ib, struct stat *st)
 {
@@ -331,67 +158,87 @@ static void dir_stat(const struct fs_inbox *ib, struct stat *st)
 	st->st_ctim = st->st_mtim;
 }
 
-static int is_project_dir(struct fs_inbox *ib, const char *name)
+int inbox_is_dir(struct fs_inbox *ib, const char *dir)
 {
-	struct buf p = BUF_INIT(BUF_MAX_SMALL);
 	struct strv sv = STRV_INIT;
-	struct stat st;
 	int yes;
 
-	if (!store_project_name_ok(name) || !strcmp(name, "failed"))
+	if (!spool_dir_ok(dir))
 		return 0;
-	path_of(ib, &p, "queue", name, 0, NULL);
-	yes = !stat(buf_str(&p), &st) && S_ISDIR(st.st_mode);
-	if (!yes && ib->h.projects) {
+	yes = spool_has_dir(&ib->sp, dir);
+	if (!yes && !strchr(dir, '/') && ib->h.projects) {
 		ib->h.projects(ib->h.ctx, &sv);
-		yes = strv_has(&sv, name);
+		yes = strv_has(&sv, dir);
 	}
 	strv_clear(&sv);
-	buf_release(&p);
 	return yes;
 }
 
-static int getattr_locked(struct fs_inbox *ib, const char *rel,
+static int getattr_failed(struct fs_inbox *ib, const char *name,
 			  struct stat *st)
 {
 	struct buf p = BUF_INIT(BUF_MAX_SMALL);
-	struct qlist q = { NULL, 0, 0 };
-	const struct qent *e;
-	struct ofile *f;
-	char *project = NULL;
+	int rc = spool_failed_path(&ib->sp, name, &p);
+
+	if (!rc && lstat(buf_str(&p), st))
+		rc = -errno;
+	if (!rc && !S_ISREG(st->st_mode))
+		rc = -ENOENT;
+	if (!rc)
+		st->st_mode = S_IFREG | 0644;
+	buf_release(&p);
+	return rc;
+}
+
+/* A file: being written, queued, or consumed a moment ago. */
+static int getattr_file(struct fs_inbox *ib, const char *rel,
+			struct stat *st)
+{
+	struct spool_list q = SPOOL_LIST_INIT;
+	struct ofile *f = inbox_of_writing(ib, rel);
+	const struct spool_ent *e;
+	const struct ghost *g;
+	char *dir = NULL;
 	const char *name;
 	int rc = -ENOENT;
 
-	if (!*rel || !strcmp(rel, "failed")) {
-		dir_stat(ib, st);
-		return 0;
-	}
-	if (!strncmp(rel, "failed/", 7)) {
-		if (strchr(rel + 7, '/'))
-			return -ENOENT;
-		buf_addf(&p, "%s/%s", ib->dir, rel);
-		rc = stat_file(buf_str(&p), st);
-		buf_release(&p);
-		return rc;
-	}
-	f = of_writing(ib, rel);
 	if (f) {
 		rc = fstat(f->fd, st) ? -errno : 0;
 		st->st_mode = S_IFREG | 0644;
 		return rc;
 	}
-	if (!split_rel(rel, &project, &name)) {
-		scan_queue(ib, &q, NULL);
-		e = q_find(&q, project, name);
+	if (!spool_split(rel, &dir, &name)) {
+		spool_scan_dir(&ib->sp, dir, &q, NULL);
+		e = spool_find(&q, dir, name);
 		if (e)
-			rc = stat_file(e->spath, st);
+			rc = spool_stat(e, st);
 	}
-	if (rc && !strchr(rel, '/') && is_project_dir(ib, rel)) {
+	g = rc ? ghost_find(ib, rel) : NULL;
+	if (g) {
+		*st = g->st;
+		rc = 0;
+	}
+	free(dir);
+	spool_list_release(&q);
+	return rc;
+}
+
+static int getattr_locked(struct fs_inbox *ib, const char *rel,
+			  struct stat *st)
+{
+	int rc;
+
+	if (!*rel || !strcmp(rel, "failed")) {
+		dir_stat(ib, st);
+		return 0;
+	}
+	if (!strncmp(rel, "failed/", 7))
+		return getattr_failed(ib, rel + 7, st);
+	rc = getattr_file(ib, rel, st);
+	if (rc && inbox_is_dir(ib, rel)) {
 		dir_stat(ib, st);
 		rc = 0;
 	}
-	free(project);
-	qlist_release(&q);
 	return rc;
 }
 
@@ -405,494 +252,281 @@ int fs_inbox_getattr(struct fs_inbox *ib, const char *rel, struct stat *st)
 	return rc;
 }
 
-static int list_failed(struct fs_inbox *ib, struct strv *names)
-{
-	struct buf p = BUF_INIT(BUF_MAX_SMALL);
-	DIR *d;
-	struct dirent *de;
-
-	buf_addf(&p, "%s/failed", ib->dir);
-	d = opendir(buf_str(&p));
-	buf_release(&p);
-	if (!d)
-		return -errno;
-	while ((de = readdir(d)))
-		if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
-			strv_push_unique(names, de->d_name);
-	closedir(d);
-	return 0;
-}
-
-static void list_files(struct fs_inbox *ib, const char *project,
-		       const struct qlist *q, struct strv *names)
+/* The files of folder dir (NULL: the root) into names. */
+static void list_files(struct fs_inbox *ib, const char *dir,
+		       const struct spool_list *q, struct strv *names)
 {
 	for (size_t i = 0; i < ib->nof; i++) {
-		char *fp = NULL;
+		const struct ofile *f = ib->of[i];
+		char *fdir = NULL;
 		const char *fname;
 
-		if (!ib->of[i] || !ib->of[i]->writing)
+		if (!f || !f->writing || f->unlinked)
 			continue;
-		if (!split_rel(ib->of[i]->rel, &fp, &fname) &&
-		    same_place(fp, project))
+		if (!spool_split(f->rel, &fdir, &fname) && same_place(fdir, dir))
 			strv_push_unique(names, fname);
-		free(fp);
+		free(fdir);
 	}
 	for (size_t i = 0; i < q->n; i++)
-		if (same_place(q->v[i].project, project))
+		if (same_place(q->v[i].dir, dir))
 			strv_push_unique(names, q->v[i].name);
+}
+
+/* The folders directly in dir (NULL: the root) of all into out. */
+static void list_dirs(const struct strv *all, const char *dir,
+		      struct strv *out)
+{
+	size_t n = dir ? strlen(dir) : 0;
+
+	for (size_t i = 0; i < all->n; i++) {
+		const char *d = all->v[i], *rest = d + (n ? n + 1 : 0);
+
+		if ((!n || (!strncmp(d, dir, n) && d[n] == '/')) &&
+		    !strchr(rest, '/'))
+			strv_push(out, rest);
+	}
+}
+
+static int list_locked(struct fs_inbox *ib, const char *rel,
+		       struct strv *dirs, struct strv *files)
+{
+	struct spool_list q = SPOOL_LIST_INIT;
+	struct strv all = STRV_INIT;
+
+	if (!strcmp(rel, "failed"))
+		return spool_failed_list(&ib->sp, files);
+	if (*rel && !inbox_is_dir(ib, rel))
+		return -ENOENT;
+	spool_scan_dir(&ib->sp, *rel ? rel : NULL, &q, &all);
+	list_dirs(&all, *rel ? rel : NULL, dirs);
+	if (!*rel && ib->h.projects)
+		ib->h.projects(ib->h.ctx, dirs);
+	list_files(ib, *rel ? rel : NULL, &q, files);
+	strv_clear(&all);
+	spool_list_release(&q);
+	return 0;
 }
 
 int fs_inbox_list(struct fs_inbox *ib, const char *rel, fs_list_fn fn,
 		  void *ctx)
 {
-	struct qlist q = { NULL, 0, 0 };
 	struct strv dirs = STRV_INIT, files = STRV_INIT, seen = STRV_INIT;
-	int rc = 0;
+	int rc;
 
 	pthread_mutex_lock(&ib->mu);
-	if (!strcmp(rel, "failed")) {
-		rc = list_failed(ib, &files);
-	} else if (!*rel || is_project_dir(ib, rel)) {
-		scan_queue(ib, &q, *rel ? NULL : &dirs);
-		if (!*rel && ib->h.projects)
-			ib->h.projects(ib->h.ctx, &dirs);
-		list_files(ib, *rel ? rel : NULL, &q, &files);
-	} else {
-		rc = -ENOENT;
-	}
+	rc = list_locked(ib, rel, &dirs, &files);
 	pthread_mutex_unlock(&ib->mu);
 	if (!rc && !*rel)
 		rc = fn(ctx, "failed", FS_DIR);
-	/* dirs may repeat (queue dir and store project): emit each once */
+	/* dirs may repeat (spool folder and store project): each once */
 	for (size_t i = 0; !rc && i < dirs.n; i++)
 		if (strcmp(dirs.v[i], "failed") &&
 		    strv_push_unique(&seen, dirs.v[i]))
 			rc = fn(ctx, dirs.v[i], FS_DIR);
-	strv_clear(&seen);
 	for (size_t i = 0; !rc && i < files.n; i++)
-		rc = fn(ctx, files.v[i], FS_REG);
-	qlist_release(&q);
+		if (!strv_has(&seen, files.v[i]))
+			rc = fn(ctx, files.v[i], FS_REG);
+	strv_clear(&seen);
 	strv_clear(&dirs);
 	strv_clear(&files);
 	return rc;
 }
 
-/* ---- reading and writing ---- */
+/* ---- unlink ---- */
 
-static int copy_fd(int from, int to)
+/* Every copy of (dir, name) goes; a handle writing it keeps its fd and
+ * its bytes are discarded at release. */
+static int unlink_file(struct fs_inbox *ib, const char *rel)
 {
-	char b[65536];
-	ssize_t n;
-
-	while ((n = read(from, b, sizeof(b))) > 0)
-		if (write(to, b, (size_t)n) != n)
-			return -EIO;
-	return n < 0 ? -errno : 0;
-}
-
-/* The current bytes of rel (open for writing or newest queued) as an fd. */
-static int open_existing(struct fs_inbox *ib, const char *rel)
-{
-	struct qlist q = { NULL, 0, 0 };
-	struct ofile *f = of_writing(ib, rel);
-	char *project = NULL;
-	const char *name;
-	const struct qent *e;
-	int fd = -ENOENT;
-
-	if (f) {
-		fd = open(f->spath, O_RDONLY | O_CLOEXEC);
-		return fd < 0 ? -errno : fd;
-	}
-	if (split_rel(rel, &project, &name))
-		return -ENOENT;
-	scan_queue(ib, &q, NULL);
-	e = q_find(&q, project, name);
-	if (e) {
-		fd = open(e->spath, O_RDONLY | O_CLOEXEC);
-		if (fd < 0)
-			fd = -errno;
-	}
-	free(project);
-	qlist_release(&q);
-	return fd;
-}
-
-static int open_write(struct fs_inbox *ib, const char *rel, int flags,
-		      int create, uint64_t *h)
-{
-	struct buf p = BUF_INIT(BUF_MAX_SMALL);
-	struct ofile *f;
-	char *project = NULL;
-	const char *name;
-	unsigned long long seq;
-	int fd, rc = split_rel(rel, &project, &name);
-
-	if (rc)
-		return rc == -ENOENT ? -EACCES : rc;
-	if (strlen(name) > NAME_MAX - SEQ_DIGITS - 1) {
-		free(project);
-		return -ENAMETOOLONG;   /* "SEQ.NAME" must fit the spool */
-	}
-	if (project && !is_project_dir(ib, project)) {
-		free(project);
-		return -ENOENT;
-	}
-	free(project);
-	seq = next_seq(ib);
-	buf_addf(&p, "%s/tmp/%0*llu", ib->dir, SEQ_DIGITS, seq);
-	fd = open(buf_str(&p), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-	if (fd < 0) {
-		rc = -errno;
-		buf_release(&p);
-		return rc;
-	}
-	if (!create && !(flags & O_TRUNC)) {
-		int old = open_existing(ib, rel);
-
-		if (old >= 0) {
-			rc = copy_fd(old, fd);
-			close(old);
-		}
-	}
-	f = xcalloc(1, sizeof(*f));
-	f->fd = fd;
-	f->writing = 1;
-	f->rel = xstrdup(rel);
-	f->spath = buf_detach(&p);
-	f->seq = seq;
-	if (rc) {
-		unlink(f->spath);
-		of_free(f);
-		return rc;
-	}
-	*h = of_add(ib, f);
-	return 0;
-}
-
-static int open_read(struct fs_inbox *ib, const char *rel, uint64_t *h)
-{
-	struct buf p = BUF_INIT(BUF_MAX_SMALL);
-	struct ofile *f;
-	int fd;
-
-	if (!strncmp(rel, "failed/", 7)) {
-		buf_addf(&p, "%s/%s", ib->dir, rel);
-		fd = open(buf_str(&p), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-		if (fd < 0)
-			fd = -errno;
-	} else {
-		fd = open_existing(ib, rel);
-	}
-	buf_release(&p);
-	if (fd < 0)
-		return fd;
-	f = xcalloc(1, sizeof(*f));
-	f->fd = fd;
-	f->rel = xstrdup(rel);
-	f->spath = xstrdup("");
-	*h = of_add(ib, f);
-	return 0;
-}
-
-int fs_inbox_open_file(struct fs_inbox *ib, const char *rel, int flags,
-		       int create, uint64_t *h)
-{
-	int rc;
-
-	pthread_mutex_lock(&ib->mu);
-	if (create || (flags & O_ACCMODE) != O_RDONLY)
-		rc = strncmp(rel, "failed", 6) ?
-			open_write(ib, rel, flags, create, h) : -EACCES;
-	else
-		rc = open_read(ib, rel, h);
-	pthread_mutex_unlock(&ib->mu);
-	if (!rc && create && ib->h.changed)
-		ib->h.changed(ib->h.ctx, rel);
-	return rc;
-}
-
-static int with_fd(struct fs_inbox *ib, uint64_t h, int *fd)
-{
-	struct ofile *f;
-
-	pthread_mutex_lock(&ib->mu);
-	f = of_get(ib, h);
-	*fd = f ? f->fd : -1;
-	pthread_mutex_unlock(&ib->mu);
-	return f ? 0 : -EBADF;
-}
-
-int fs_inbox_read(struct fs_inbox *ib, uint64_t h, char *buf, size_t size,
-		  off_t off)
-{
-	int fd, rc = with_fd(ib, h, &fd);
-	ssize_t n;
-
-	if (rc)
-		return rc;
-	n = pread(fd, buf, size, off);
-	return n < 0 ? -errno : (int)n;
-}
-
-int fs_inbox_write(struct fs_inbox *ib, uint64_t h, const char *buf,
-		   size_t size, off_t off)
-{
-	struct ofile *f;
-	ssize_t n;
-
-	pthread_mutex_lock(&ib->mu);
-	f = of_get(ib, h);
-	if (!f || !f->writing) {
-		pthread_mutex_unlock(&ib->mu);
-		return -EBADF;
-	}
-	n = pwrite(f->fd, buf, size, off);
-	pthread_mutex_unlock(&ib->mu);
-	return n < 0 ? -errno : (int)n;
-}
-
-int fs_inbox_fstat(struct fs_inbox *ib, uint64_t h, struct stat *st)
-{
-	int fd, rc = with_fd(ib, h, &fd);
-
-	if (!rc && fstat(fd, st))
-		rc = -errno;
-	if (!rc)
-		st->st_mode = S_IFREG | 0644;
-	return rc;
-}
-
-int fs_inbox_ftruncate(struct fs_inbox *ib, uint64_t h, off_t size)
-{
-	struct ofile *f;
-	int rc;
-
-	pthread_mutex_lock(&ib->mu);
-	f = of_get(ib, h);
-	rc = !f || !f->writing ? -EACCES : ftruncate(f->fd, size) ? -errno : 0;
-	pthread_mutex_unlock(&ib->mu);
-	return rc;
-}
-
-int fs_inbox_truncate(struct fs_inbox *ib, const char *rel, off_t size)
-{
-	struct ofile *f;
-	int rc;
-
-	pthread_mutex_lock(&ib->mu);
-	f = of_writing(ib, rel);
-	rc = !f ? -EACCES : ftruncate(f->fd, size) ? -errno : 0;
-	pthread_mutex_unlock(&ib->mu);
-	return rc;
-}
-
-/* fsync, then (once) move into the queue: the bytes are durable before
- * the file is visible to the worker or survives a restart. */
-static int flush_locked(struct fs_inbox *ib, struct ofile *f)
-{
-	struct buf q = BUF_INIT(BUF_MAX_SMALL), d = BUF_INIT(BUF_MAX_SMALL);
-	char *project = NULL;
-	const char *name;
-	int rc;
-
-	if (!f->writing)
-		return 0;
-	if (fsync(f->fd))
-		return -errno;
-	if (f->queued)
-		return 0;
-	rc = split_rel(f->rel, &project, &name);
-	if (!rc) {
-		path_of(ib, &d, "queue", project, 0, NULL);
-		if (project && mkdir(buf_str(&d), 0700) && errno != EEXIST)
-			rc = -errno;
-		path_of(ib, &q, "queue", project, f->seq, name);
-	}
-	if (!rc && rename(f->spath, buf_str(&q)))
-		rc = -errno;
-	if (!rc)
-		rc = fsync_dir(buf_str(&d));
-	if (!rc) {
-		free(f->spath);
-		f->spath = buf_detach(&q);
-		f->queued = 1;
-	}
-	free(project);
-	buf_release(&q);
-	buf_release(&d);
-	return rc;
-}
-
-int fs_inbox_flush(struct fs_inbox *ib, uint64_t h)
-{
-	struct ofile *f;
-	int rc, queued = 0;
-	char *rel = NULL;
-
-	pthread_mutex_lock(&ib->mu);
-	f = of_get(ib, h);
-	rc = f ? 0 : -EBADF;
-	if (f && f->writing) {
-		queued = !f->queued;
-		rc = flush_locked(ib, f);
-		queued = queued && f->queued;
-		rel = xstrdup(f->rel);
-	}
-	pthread_mutex_unlock(&ib->mu);
-	if (queued && ib->h.changed)
-		ib->h.changed(ib->h.ctx, rel);
-	free(rel);
-	return rc;
-}
-
-int fs_inbox_release(struct fs_inbox *ib, uint64_t h)
-{
-	struct ofile *f;
-	char *rel = NULL;
-	int rc = 0;
-
-	pthread_mutex_lock(&ib->mu);
-	f = of_get(ib, h);
-	if (f) {
-		ib->of[h - 1] = NULL;
-		if (f->writing) {
-			rc = flush_locked(ib, f);
-			if (rc && !f->queued)
-				unlink(f->spath);   /* never queued: gone */
-			rel = xstrdup(f->rel);
-		}
-		of_free(f);
-		ib->kicked = 1;
-		pthread_cond_signal(&ib->cv);
-	}
-	pthread_mutex_unlock(&ib->mu);
-	if (rel && ib->h.changed)
-		ib->h.changed(ib->h.ctx, rel);
-	free(rel);
-	return f ? rc : -EBADF;
-}
-
-/* ---- names: unlink, mkdir, rename ---- */
-
-static int unlink_locked(struct fs_inbox *ib, const char *rel)
-{
-	struct buf p = BUF_INIT(BUF_MAX_SMALL);
-	struct qlist q = { NULL, 0, 0 };
-	char *project = NULL;
+	struct spool_list q = SPOOL_LIST_INIT;
+	struct ofile *f = inbox_of_writing(ib, rel);
+	char *dir = NULL;
 	const char *name;
 	int rc = -ENOENT;
 
-	if (!strncmp(rel, "failed/", 7) && !strchr(rel + 7, '/')) {
-		buf_addf(&p, "%s/%s", ib->dir, rel);
-		rc = unlink(buf_str(&p)) ? -errno : 0;
-		buf_release(&p);
-		return rc;
+	if (f) {
+		f->unlinked = 1;
+		if (f->queued)
+			unlink(buf_str(&f->path));
+		rc = 0;
 	}
-	if (of_writing(ib, rel))
-		return -EBUSY;
-	if (split_rel(rel, &project, &name))
-		return -ENOENT;
-	scan_queue(ib, &q, NULL);
+	if (spool_split(rel, &dir, &name))
+		return rc;
+	spool_scan_dir(&ib->sp, dir, &q, NULL);
 	for (size_t i = 0; i < q.n; i++)
-		if (same_place(q.v[i].project, project) &&
-		    !strcmp(q.v[i].name, name) && !unlink(q.v[i].spath))
+		if (same_place(q.v[i].dir, dir) &&
+		    !strcmp(q.v[i].name, name) &&
+		    !inbox_of_busy(ib, q.v[i].path) &&
+		    !spool_remove(&ib->sp, &q.v[i]))
 			rc = 0;
-	free(project);
-	qlist_release(&q);
+	/* consumed a moment ago: it is gone; stat now agrees */
+	inbox_ghost_drop(ib, rel);
+	free(dir);
+	spool_list_release(&q);
 	return rc;
 }
 
 int fs_inbox_unlink(struct fs_inbox *ib, const char *rel)
 {
+	struct buf p = BUF_INIT(BUF_MAX_SMALL);
 	int rc;
 
 	pthread_mutex_lock(&ib->mu);
-	rc = unlink_locked(ib, rel);
+	if (!strncmp(rel, "failed/", 7)) {
+		rc = spool_failed_path(&ib->sp, rel + 7, &p);
+		if (!rc && unlink(buf_str(&p)))
+			rc = -errno;
+	} else {
+		rc = unlink_file(ib, rel);
+	}
 	pthread_mutex_unlock(&ib->mu);
-	if (!rc && ib->h.changed)
-		ib->h.changed(ib->h.ctx, rel);
+	buf_release(&p);
+	if (!rc)
+		inbox_changed(ib, rel);
+	return rc;
+}
+
+/* ---- folders ---- */
+
+/* mkdir rel: a project folder P, or a folder below one (rsync -a of
+ * ~/.claude/projects/ brings SESSION/subagents/). */
+static int mkdir_locked(struct fs_inbox *ib, const char *rel)
+{
+	const char *slash = strrchr(rel, '/');
+	char *parent = slash ? xstrndup(rel, (size_t)(slash - rel)) : NULL;
+	struct stat st;
+	int rc = 0;
+
+	if (parent && !inbox_is_dir(ib, parent))
+		rc = -ENOENT;
+	else if (inbox_is_dir(ib, rel) || !getattr_file(ib, rel, &st))
+		rc = -EEXIST;
+	if (!rc)        /* a project of the store may have no folder yet */
+		rc = spool_add_dir(&ib->sp, rel, 1);
+	free(parent);
 	return rc;
 }
 
 int fs_inbox_mkdir(struct fs_inbox *ib, const char *rel)
 {
-	struct buf p = BUF_INIT(BUF_MAX_SMALL);
 	int rc;
 
-	if (strchr(rel, '/') || !store_project_name_ok(rel) ||
-	    !strcmp(rel, "failed"))
+	if (!spool_dir_ok(rel))
 		return -EACCES;
 	pthread_mutex_lock(&ib->mu);
-	if (is_project_dir(ib, rel)) {
-		rc = -EEXIST;
-	} else {
-		path_of(ib, &p, "queue", rel, 0, NULL);
-		rc = mkdir(buf_str(&p), 0700) ? -errno : 0;
-	}
+	rc = mkdir_locked(ib, rel);
 	pthread_mutex_unlock(&ib->mu);
-	buf_release(&p);
+	if (!rc)
+		inbox_changed(ib, rel);
 	return rc;
 }
 
 int fs_inbox_rmdir(struct fs_inbox *ib, const char *rel)
 {
-	struct buf p = BUF_INIT(BUF_MAX_SMALL);
 	int rc;
 
-	if (strchr(rel, '/') || !*rel || !strcmp(rel, "failed") ||
-	    !store_project_name_ok(rel))
+	if (!spool_dir_ok(rel))
 		return -EACCES;
 	pthread_mutex_lock(&ib->mu);
-	path_of(ib, &p, "queue", rel, 0, NULL);
-	rc = rmdir(buf_str(&p)) ? -errno : 0;
+	rc = spool_remove_dir(&ib->sp, rel);
 	pthread_mutex_unlock(&ib->mu);
-	buf_release(&p);
+	if (!rc)
+		inbox_changed(ib, rel);
 	return rc;
+}
+
+/* ---- rename ---- */
+
+/* Moves every queued copy of from (oldest first, so the newest stays
+ * newest) to (tp, tname). */
+static int move_queued(struct fs_inbox *ib, const char *fp, const char *fname,
+		       const char *tp, const char *tname,
+		       unsigned long long *seq)
+{
+	struct spool_list q = SPOOL_LIST_INIT;
+	struct buf path = BUF_INIT(BUF_MAX_SMALL);
+	int rc = -ENOENT;
+
+	spool_scan_dir(&ib->sp, fp, &q, NULL);
+	for (;;) {
+		const struct spool_ent *e = NULL;
+
+		for (size_t i = 0; i < q.n; i++)
+			if (q.v[i].seq && same_place(q.v[i].dir, fp) &&
+			    !strcmp(q.v[i].name, fname) &&
+			    (!e || q.v[i].seq < e->seq))
+				e = &q.v[i];
+		if (!e)
+			break;
+		if (inbox_of_busy(ib, e->path)) {
+			rc = -EBUSY;
+			break;
+		}
+		buf_reset(&path);
+		buf_adds(&path, e->path);
+		rc = spool_move(&ib->sp, &path, tp, tname, seq);
+		if (rc)
+			break;
+		((struct spool_ent *)e)->seq = 0;       /* done */
+	}
+	buf_release(&path);
+	spool_list_release(&q);
+	return rc;
+}
+
+/* A name consumed a moment ago, renamed in its own folder (the writer of
+ * a temp file renames it once written; the worker was faster): the bytes
+ * are in, the name moves.  Into another folder it would name another
+ * project, which is too late: -ENOENT. */
+static int move_ghost(struct fs_inbox *ib, const char *from, const char *fp,
+		      const char *to, const char *tp)
+{
+	struct ghost *g = ghost_find(ib, from);
+	struct stat st;
+
+	if (!g || !same_place(fp, tp))
+		return -ENOENT;
+	st = g->st;
+	inbox_ghost_drop(ib, from);
+	inbox_ghost_add(ib, to, &st);
+	return 0;
 }
 
 static int rename_locked(struct fs_inbox *ib, const char *from,
 			 const char *to)
 {
-	struct buf p = BUF_INIT(BUF_MAX_SMALL), d = BUF_INIT(BUF_MAX_SMALL);
-	struct qlist q = { NULL, 0, 0 };
-	struct ofile *f = of_writing(ib, from);
+	struct ofile *f = inbox_of_writing(ib, from);
 	char *fp = NULL, *tp = NULL;
 	const char *fname, *tname;
-	const struct qent *e;
-	int rc = split_rel(from, &fp, &fname);
+	unsigned long long seq = 0;
+	int rc = spool_split(from, &fp, &fname);
 
-	if (!rc && split_rel(to, &tp, &tname))
+	if (!rc && spool_split(to, &tp, &tname))
 		rc = -EACCES;
-	if (!rc && tp && !is_project_dir(ib, tp))
+	if (!rc && tp && !inbox_is_dir(ib, tp))
 		rc = -ENOENT;
-	if (!rc && f && !f->queued) {
-		free(f->rel);
-		f->rel = xstrdup(to);
-		goto out;
-	}
-	if (!rc) {
-		scan_queue(ib, &q, NULL);
-		e = q_find(&q, fp, fname);
-		if (!e || of_open_spath(ib, e->spath)) {
-			rc = e ? -EBUSY : -ENOENT;
-			goto out;
+	if (!rc && inbox_is_dir(ib, from))
+		rc = -EACCES;   /* folders stay where they are */
+	if (!rc && f) {
+		/* still being written: it is queued under its new name */
+		if (f->queued)
+			rc = spool_move(&ib->sp, &f->path, tp, tname, &f->seq);
+		seq = f->seq;
+		if (!rc) {
+			free(f->rel);
+			f->rel = xstrdup(to);
 		}
-		path_of(ib, &d, "queue", tp, 0, NULL);
-		if (tp && mkdir(buf_str(&d), 0700) && errno != EEXIST)
-			rc = -errno;
-		path_of(ib, &p, "queue", tp, e->seq, tname);
-		if (!rc && rename(e->spath, buf_str(&p)))
-			rc = -errno;
-		if (!rc)
-			rc = fsync_dir(buf_str(&d));
+	} else if (!rc) {
+		rc = move_queued(ib, fp, fname, tp, tname, &seq);
+		if (rc == -ENOENT)
+			rc = move_ghost(ib, from, fp, to, tp);
 	}
-out:
+	if (!rc && seq) {
+		inbox_ghost_drop(ib, to);
+		inbox_supersede(ib, tp, tname, seq);
+	}
 	free(fp);
 	free(tp);
-	qlist_release(&q);
-	buf_release(&p);
-	buf_release(&d);
 	return rc;
 }
 
@@ -904,227 +538,43 @@ int fs_inbox_rename(struct fs_inbox *ib, const char *from, const char *to)
 		return -EACCES;
 	pthread_mutex_lock(&ib->mu);
 	rc = rename_locked(ib, from, to);
-	ib->kicked = 1;
-	pthread_cond_signal(&ib->cv);
+	inbox_kick(ib);
 	pthread_mutex_unlock(&ib->mu);
-	if (!rc && ib->h.changed) {
-		ib->h.changed(ib->h.ctx, from);
-		ib->h.changed(ib->h.ctx, to);
+	if (!rc) {
+		inbox_changed(ib, from);
+		inbox_changed(ib, to);
 	}
 	return rc;
 }
 
-/* ---- the worker ---- */
-
-/* The oldest queued file that is complete and not hidden; copied into
- * *job.  0 when there is one. */
-static int pick(struct fs_inbox *ib, struct qent *job)
-{
-	struct qlist q = { NULL, 0, 0 };
-	const struct qent *best = NULL;
-
-	scan_queue(ib, &q, NULL);
-	for (size_t i = 0; i < q.n; i++)
-		if (q.v[i].name[0] != '.' && !of_open_spath(ib, q.v[i].spath) &&
-		    (!best || q.v[i].seq < best->seq))
-			best = &q.v[i];
-	if (best) {
-		job->seq = best->seq;
-		job->project = best->project ? xstrdup(best->project) : NULL;
-		job->name = xstrdup(best->name);
-		job->spath = xstrdup(best->spath);
-	}
-	qlist_release(&q);
-	return best ? 0 : -ENOENT;
-}
-
-static int permanent(int rc)
-{
-	return rc == -EILSEQ || rc == -E2BIG || rc == -EINVAL ||
-	       rc == -EISDIR || rc == -ENOENT || rc == -EPROTO;
-}
-
-/* Moves job into failed/ (NAME, or NAME.2, NAME.3 ... when taken) with
- * NAME.error holding one line. */
-static void fail_job(struct fs_inbox *ib, const struct qent *job,
-		     const char *why)
-{
-	struct buf to = BUF_INIT(BUF_MAX_SMALL), line = BUF_INIT(BUF_MAX_SMALL);
-	struct stat st;
-
-	for (int k = 1; k < 1000; k++) {
-		buf_reset(&to);
-		buf_addf(&to, "%s/failed/%s", ib->dir, job->name);
-		if (k > 1)
-			buf_addf(&to, ".%d", k);
-		if (lstat(buf_str(&to), &st))
-			break;
-	}
-	for (const char *s = why; *s; s++)
-		buf_addc(&line, *s == '\n' || *s == '\r' ? ' ' : *s);
-	buf_addc(&line, '\n');
-	if (rename(job->spath, buf_str(&to)) == 0) {
-		buf_adds(&to, ".error");
-		buf_write_file_atomic(&line, buf_str(&to));
-	}
-	buf_truncate(&line, line.len - 1);
-	buf_reset(&to);
-	buf_addf(&to, "%s: %s", job->name, buf_str(&line));
-	add_err(ib, buf_str(&to));
-	ib->nfailed++;
-	buf_release(&to);
-	buf_release(&line);
-}
-
-static void job_release(struct qent *job)
-{
-	free(job->project);
-	free(job->name);
-	free(job->spath);
-	memset(job, 0, sizeof(*job));
-}
-
-static void rel_of(const struct qent *job, struct buf *b)
-{
-	if (job->project)
-		buf_addf(b, "%s/", job->project);
-	buf_adds(b, job->name);
-}
-
-/* Ingests one job (mutex not held); returns after the spool is updated. */
-static void run_job(struct fs_inbox *ib, struct qent *job, int *tries)
-{
-	struct buf err = BUF_INIT(BUF_MAX_SMALL), rel = BUF_INIT(BUF_MAX_SMALL);
-	int rc;
-
-	rel_of(job, &rel);
-	rc = ib->h.ingest(ib->h.ctx, job->spath, buf_str(&rel), job->project,
-			  &err);
-	pthread_mutex_lock(&ib->mu);
-	if (!rc) {
-		unlink(job->spath);
-		ib->ningested++;
-		*tries = 0;
-	} else if (permanent(rc) || ++*tries >= MAX_TRIES) {
-		if (!err.len)
-			buf_adds(&err, err_str(rc));
-		fail_job(ib, job, buf_str(&err));
-		*tries = 0;
-	} else {
-		buf_reset(&rel);
-		buf_addf(&rel, "%s: %s (will retry)", job->name,
-			 err.len ? buf_str(&err) : err_str(rc));
-		add_err(ib, buf_str(&rel));
-		buf_reset(&rel);
-		rel_of(job, &rel);
-	}
-	free(ib->current);
-	ib->current = NULL;
-	pthread_mutex_unlock(&ib->mu);
-	if (ib->h.changed)
-		ib->h.changed(ib->h.ctx, buf_str(&rel));
-	if (rc && *tries)
-		sleep(1);
-	buf_release(&err);
-	buf_release(&rel);
-}
-
-static void *worker(void *arg)
-{
-	struct fs_inbox *ib = arg;
-	int tries = 0;
-
-	pthread_mutex_lock(&ib->mu);
-	while (!ib->stop) {
-		struct qent job = { 0, NULL, NULL, NULL };
-		struct timespec ts;
-
-		if (pick(ib, &job) == 0) {
-			struct buf rel = BUF_INIT(BUF_MAX_SMALL);
-
-			rel_of(&job, &rel);
-			ib->current = buf_detach(&rel);
-			pthread_mutex_unlock(&ib->mu);
-			run_job(ib, &job, &tries);
-			job_release(&job);
-		} else {
-			clock_gettime(CLOCK_REALTIME, &ts);
-			ts.tv_sec += 1;
-			if (!ib->kicked)
-				pthread_cond_timedwait(&ib->cv, &ib->mu, &ts);
-			ib->kicked = 0;
-			pthread_mutex_unlock(&ib->mu);
-		}
-		if (ib->h.tick)
-			ib->h.tick(ib->h.ctx);
-		pthread_mutex_lock(&ib->mu);
-	}
-	pthread_mutex_unlock(&ib->mu);
-	return NULL;
-}
-
-int fs_inbox_start(struct fs_inbox *ib)
-{
-	int rc = pthread_create(&ib->thr, NULL, worker, ib);
-
-	if (rc)
-		return -rc;
-	ib->started = 1;
-	return 0;
-}
-
-void fs_inbox_close(struct fs_inbox *ib)
-{
-	if (!ib)
-		return;
-	if (ib->started) {
-		pthread_mutex_lock(&ib->mu);
-		ib->stop = 1;
-		pthread_cond_signal(&ib->cv);
-		pthread_mutex_unlock(&ib->mu);
-		pthread_join(ib->thr, NULL);
-	}
-	for (size_t i = 0; i < ib->nof; i++)
-		if (ib->of[i]) {
-			if (ib->of[i]->writing && !ib->of[i]->queued)
-				unlink(ib->of[i]->spath);
-			of_free(ib->of[i]);
-		}
-	free(ib->of);
-	for (size_t i = 0; i < NLASTERR; i++)
-		free(ib->lasterr[i]);
-	free(ib->current);
-	pthread_cond_destroy(&ib->cv);
-	pthread_mutex_destroy(&ib->mu);
-	free(ib->dir);
-	free(ib);
-}
-
-size_t fs_inbox_pending(struct fs_inbox *ib)
-{
-	struct qlist q = { NULL, 0, 0 };
-	size_t n;
-
-	pthread_mutex_lock(&ib->mu);
-	scan_queue(ib, &q, NULL);
-	n = q.n;
-	pthread_mutex_unlock(&ib->mu);
-	qlist_release(&q);
-	return n;
-}
+/* ---- status ---- */
 
 void fs_inbox_status(struct fs_inbox *ib, struct buf *out)
 {
-	struct qlist q = { NULL, 0, 0 };
+	struct spool_list q = SPOOL_LIST_INIT;
+	size_t ready = 0, held = 0, writing = 0;
 
 	pthread_mutex_lock(&ib->mu);
-	scan_queue(ib, &q, NULL);
-	buf_addf(out, "inbox_queued\t%zu\ninbox_ingesting\t%s\n"
-		 "inbox_ingested\t%zu\ninbox_failed\t%zu\n", q.n,
-		 ib->current ? ib->current : "-", ib->ningested, ib->nfailed);
-	for (size_t k = 0; k < NLASTERR && k < ib->nerr; k++)
+	spool_scan(&ib->sp, &q, NULL);
+	for (size_t i = 0; i < ib->nof; i++)
+		writing += ib->of[i] && ib->of[i]->writing &&
+			   !ib->of[i]->unlinked;
+	for (size_t i = 0; i < q.n; i++)
+		if (!inbox_of_busy(ib, q.v[i].path)) {
+			if (spool_ready(&q.v[i]))
+				ready++;
+			else
+				held++;
+		}
+	buf_addf(out, "inbox_queued\t%zu\ninbox_held\t%zu\n"
+		 "inbox_writing\t%zu\ninbox_ingesting\t%s\n"
+		 "inbox_ingested\t%zu\ninbox_failed\t%zu\n"
+		 "inbox_skipped\t%zu\n", ready, held, writing,
+		 ib->current ? ib->current : "-", ib->ningested, ib->nfailed,
+		 ib->nskipped);
+	for (size_t k = 0; k < INBOX_NLASTERR && k < ib->nerr; k++)
 		buf_addf(out, "last_error\t%s\n",
-			 ib->lasterr[(ib->nerr - 1 - k) % NLASTERR]);
+			 ib->lasterr[(ib->nerr - 1 - k) % INBOX_NLASTERR]);
 	pthread_mutex_unlock(&ib->mu);
-	qlist_release(&q);
+	spool_list_release(&q);
 }

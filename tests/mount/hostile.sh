@@ -1,6 +1,6 @@
 #!/bin/bash
 # hostile.sh: hostile input at the mount (the CLI cases are in
-# tests/cli/hostile.sh).  Through inbox/: empty, binary, NUL bytes, JSON
+# tests/cli/hostile.sh).  Through inbox/: empty (held, not failed), binary, NUL bytes, JSON
 # nested 100,000 deep, a 65 MB line, a bad middle line, odd names (a
 # newline, 255 bytes, not UTF-8, too long); an inbox file deleted while it
 # is ingested and while it is written; truncated while queued and while
@@ -40,8 +40,14 @@ fail_in() {
 }
 
 mnt "$M"
-# 1-6. bad transcripts through the inbox
-: >"$TMP/in"; fail_in empty.jsonl "empty"
+# 1-6. bad transcripts through the inbox; an empty file is no transcript
+# to fail: it waits, listed, until written or removed (an editor's probe)
+: >"$TMP/in"
+check "empty: written" cp "$TMP/in" "$M/inbox/empty.jsonl"
+sleep 1.5
+check "empty: held, still listed" test -f "$M/inbox/empty.jsonl"
+check_fail "empty: not failed" test -e "$M/inbox/failed/empty.jsonl"
+check "empty: removable" rm "$M/inbox/empty.jsonl"
 seq 1 20000 | gzip -n >"$TMP/in"; fail_in binary.jsonl "binary"
 crash_claude nul-1 /home/dev/nul 2 0 | sed '2s/export/ex\x00port/' >"$TMP/in"; fail_in nul.jsonl "NUL bytes"
 { head -c 100000 /dev/zero | tr '\0' '['; head -c 100000 /dev/zero | tr '\0' ']'; } >"$TMP/in"
@@ -56,7 +62,7 @@ fail_in mid.jsonl "a bad middle line"
 rm -f "$TMP/in"
 
 # 7-10. names: a newline, 255 bytes, not UTF-8, 256 bytes
-: >"$TMP/in"; fail_in $'new\nline.jsonl' "a newline in the name"
+seq 1 100 | gzip -n >"$TMP/in"; fail_in $'new\nline.jsonl' "a newline in the name"
 # (the spool keeps "SEQ.NAME": names up to 234 bytes, longer ones are
 # refused with ENAMETOOLONG when created)
 long=$(printf 'n%.0s' $(seq 1 228)).jsonl
@@ -68,7 +74,7 @@ crash_claude raw-1 /home/dev/raw 2 0 >"$TMP/raw"
 check "a non-UTF-8 name is written" cp "$TMP/raw" "$M/inbox/caf"$'\xe9'".jsonl"
 check_fail "a 256-byte name is refused (kernel)" cp "$TMP/raw" "$M/inbox/x$long" 2>/dev/null
 check_fail "no project dir with a newline" mkdir "$M/inbox/a"$'\n'"b" 2>/dev/null
-check_fail "no nested project dirs" mkdir -p "$M/inbox/p/q" 2>/dev/null
+check_fail "no folders deeper than 8" mkdir -p "$M/inbox/p/1/2/3/4/5/6/7/8" 2>/dev/null
 check_fail "no write into failed/" cp "$TMP/raw" "$M/inbox/failed/x.jsonl" 2>/dev/null
 check_fail "no write outside the inbox" cp "$TMP/raw" "$M/projects/x.jsonl" 2>/dev/null
 check "the good ones drain" wait_drained "$M" 60
@@ -90,11 +96,14 @@ crash_claude half-1 /home/dev/half 2 0 | tail -n +2 >&3
 exec 3>&-
 echo "deleted while written: rm exit $rmrc" >&2
 check "deleted while written: drains" wait_drained "$M" 60
-# 13. truncated while queued: O_TRUNC makes a new, empty copy, which fails;
-# the first copy is ingested whole
+# 13. truncated while queued: O_TRUNC makes a new, empty copy, which waits
+# (held); the first copy is ingested whole
 crash_claude trunc-1 /home/dev/trunc 4 3000 >"$TMP/trunc.jsonl"
 check "truncate: written" cp "$TMP/trunc.jsonl" "$M/inbox/"
 : >"$M/inbox/trunc.jsonl"
+for _ in $(seq 600); do grep -q '^inbox_queued	0' "$M/status" && break; sleep 0.1; done
+check_eq "truncated while queued: the empty copy waits" "$(stat -c %s "$M/inbox/trunc.jsonl")" 0
+check "truncated while queued: removable" rm "$M/inbox/trunc.jsonl"
 check "truncated while queued: drains" wait_drained "$M" 60
 # 14. truncated (truncate -s) while another writer writes
 exec 3>"$M/inbox/cut.jsonl"

@@ -4,7 +4,8 @@
 # project; a hidden temp file renamed into place is ingested (rsync,
 # editors); garbage ends in inbox/failed/ with a one-line .error; files
 # stay listed while queued, and a daemon killed with kill -9 while files
-# are queued loses none of them after remount.
+# are queued loses none of them after remount.  Folders below a project
+# folder hold what a tree brings (rsync of ~/.claude/projects/).
 . tests/lib.sh
 . tests/mount/mount.bash
 need_fuse
@@ -59,7 +60,9 @@ check "cp into it" cp "$TMP/tyres.txt" "$M/inbox/garage/tyres.txt"
 check "drained" inbox_drained "$M"
 check_eq "project garage exists" "$(ls "$M/projects" | tr '\n' ' ')" "bikes garage notes webapp "
 check_fail "cp into a missing project dir fails" cp "$FIX/plain_bikes.txt" "$M/inbox/nope/x.txt" 2>/dev/null
-check_fail "nested dirs refused" mkdir -p "$M/inbox/garage/sub" 2>/dev/null
+check "folders below a project folder" mkdir -p "$M/inbox/garage/sub/subagents"
+check_fail "but not deeper than 8" mkdir -p "$M/inbox/garage/1/2/3/4/5/6/7/8" 2>/dev/null
+check_fail "no folders at the top but projects" mkdir "$M/inbox/failed/x" 2>/dev/null
 
 # garbage: failed/NAME + NAME.error, one line; nothing else affected
 n_before=$(count "$M")
@@ -74,14 +77,16 @@ check_eq "exchanges unchanged by garbage" "$(count "$M")" "$n_before"
 
 # queued while the database is locked by another process; listed; then
 # kill -9 and remount: nothing lost
-python3 - "$RECALLFS_DB" <<'EOF' &
+python3 - "$RECALLFS_DB" "$TMP/locked" <<'EOF' &
 import sqlite3, sys, time
 c = sqlite3.connect(sys.argv[1], isolation_level=None, timeout=30)
 c.execute("BEGIN IMMEDIATE")
+open(sys.argv[2], "w").close()
 time.sleep(6)
 EOF
 LOCKER=$!
-sleep 0.5
+for _ in $(seq 100); do [ -e "$TMP/locked" ] && break; sleep 0.1; done
+check "the database is locked" test -e "$TMP/locked"
 for i in 1 2 3; do
 	sed "s/notes-pasta-1/queued-$i/; s/\"notes\"/\"queue\"/" "$TMP/kettle.json" >"$TMP/q$i.json"
 	cp "$TMP/q$i.json" "$M/inbox/q$i.json"
