@@ -206,6 +206,6 @@ for bad in "--budget 0" "--budget 12x" "--budget 2000000" "--since 2026-02-30" "
 done
 help=$(ctx --help)
 for o in --project --budget --since --json --db; do
-	check_contains "--help lists $o on its own line" "$(grep -e "^  $o " <<<"$help")" "$o"
+	check_contains "--help lists $o on its own line" "$(grep -E -e "^ +(-[a-z], )?$o " <<<"$help")" "$o"
 done
 finish
