@@ -5,7 +5,7 @@
 #   make sanitize     the whole suite built with ASan + UBSan
 #   make bench        benchmarks (SIZE=1000,10000,...)   make fuzz FUZZ_SECONDS=N
 #   make install      PREFIX=/usr/local DESTDIR=          make uninstall
-#   make setup        install missing Debian packages (or print the command)
+#   make setup        install every missing Debian package (or print the command)
 
 PREFIX ?= /usr/local
 BINDIR ?= $(PREFIX)/bin
@@ -41,10 +41,16 @@ CC ?= cc
 OPT ?= -O2 -g
 B ?= build
 WARN := -Wall -Wextra -Werror -Wshadow -Wno-missing-field-initializers
-PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+# pkg-config runs when a recipe first needs its answer, which is after
+# deps-check has installed what was missing: a parse-time $(shell) would ask
+# before, and the first `make` on a fresh machine would fail for want of
+# cJSON.h.  Each is asked once, then kept.
+PKG_CFLAGS = $(eval PKG_CFLAGS := $$(shell pkg-config --cflags $(PKGS) \
+	2>/dev/null))$(PKG_CFLAGS)
 # libcurl gives only its headers: core/http_curl.c loads libcurl.so.4 at
 # run time, so a process that never speaks HTTP never pays for it.
-PKG_LIBS := $(shell pkg-config --libs $(filter-out libcurl,$(PKGS)) 2>/dev/null)
+PKG_LIBS = $(eval PKG_LIBS := $$(shell pkg-config --libs \
+	$(filter-out libcurl,$(PKGS)) 2>/dev/null))$(PKG_LIBS)
 ALL_CFLAGS = -std=gnu11 $(OPT) $(WARN) -D_FILE_OFFSET_BITS=64 -DPCRE2_CODE_UNIT_WIDTH=8 \
 	-Icore -Iindex -Ifs -Icli $(PKG_CFLAGS) $(SAN) $(CFLAGS)
 ALL_LDFLAGS = $(SAN) $(LDFLAGS)
@@ -66,8 +72,15 @@ HELPER_BIN := $(HELPER_SRC:tests/helpers/%.c=$(B)/tests/%)
 	clean mount
 all: deps-check recallfs
 
+# Installs what is missing as root, else prints the apt-get command.  Every
+# compile waits for it (order-only prerequisites below), also with -j.
+# Under `make test` it also takes what the tests use (bubblewrap, ripgrep,
+# rsync, ...: optional, a test that lacks one says SKIP).
+DEPS = build
+test: DEPS = test
 deps-check:
-	@pkg-config --exists $(PKGS) || ./contrib/setup-deps.sh build
+	@if [ "$(DEPS)" != build ] || ! pkg-config --exists $(PKGS) 2>/dev/null; \
+	then ./contrib/setup-deps.sh $(DEPS); fi
 
 setup:
 	@./contrib/setup-deps.sh all
@@ -82,7 +95,7 @@ $(B)/librecallfs.a: $(LIB_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
 
-$(B)/%.o: %.c
+$(B)/%.o: %.c | deps-check
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
 
@@ -114,7 +127,7 @@ bench:
 fuzz:
 	@./tests/fuzz/run.sh $(FUZZ_SECONDS)
 
-mount: recallfs
+mount: deps-check recallfs
 	@./contrib/quickstart.sh
 
 install: $(B)/recallfs

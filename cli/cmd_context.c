@@ -23,23 +23,6 @@ static const char usage_text[] =
 	"[--project P] [--budget TOKENS] [--since YYYY-MM-DD] [--json] "
 	"[--db FILE]";
 
-static int help(void)
-{
-	printf("usage: recallfs context %s\n"
-	       "What an agent should know at the start of a session: the "
-	       "latest exchanges\nand those sharing their files and topics, "
-	       "each with its path.\n"
-	       "  --project P        the project (default: the one recorded "
-	       "for this directory)\n"
-	       "  --budget TOKENS    at most this many cl100k tokens (default "
-	       "%d)\n"
-	       "  --since DATE       only exchanges from YYYY-MM-DD (UTC) on\n"
-	       "  --json             one JSON object instead of text\n"
-	       "  --db FILE          the database (read only)\n",
-	       usage_text, BUDGET_DEFAULT);
-	return 0;
-}
-
 static int parse_budget(const char *s, size_t *out)
 {
 	char *end;
@@ -131,7 +114,7 @@ int cmd_context(int argc, char **argv)
 						"(YYYY-MM-DD)") + 1;
 			break;
 		case 'j': o.json = 1; break;
-		case 'h': return help();
+		case 'h': return cli_help("context") ? 1 : 0;   /* help.c */
 		default: return cli_usage("context", usage_text);
 		}
 	}

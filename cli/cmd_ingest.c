@@ -1,7 +1,9 @@
 /* cmd_ingest.c: `recallfs ingest PATH... [--project P] [--format F]`.
  * Files, directories (recursive, sorted; files that are not transcripts are
- * skipped there, but named on the command line they are errors) and "-".
- * Prints a progress line on a terminal and a summary at the end. */
+ * skipped there, and counted, but named on the command line they are
+ * errors) and "-".  A recallfs mount or export met on the way is skipped
+ * with one line.  Prints a progress line on a terminal and a summary at the
+ * end, of what was stored; a full disk stops the run. */
 #include "common.h"
 #include "cli.h"
 
@@ -23,8 +25,10 @@ struct run {
 	struct store st;
 	struct ingest_opts o;
 	struct ingest_stats s;
-	size_t skipped;
+	struct cli_own own;     /* recallfs mounts, never walked into */
+	size_t skipped;         /* files in folders that are not transcripts */
 	int failed;
+	int full;               /* the disk is full: stop */
 	int tty;
 };
 
@@ -36,8 +40,29 @@ static void progress(struct run *r, int final)
 		r->s.added, final ? "\n" : "");
 }
 
-/* explicit: named on the command line, so "not a transcript" is an error */
-static void ingest_one(struct run *r, const char *path, int explicit)
+/* A full disk stops the run with one line: every later file would fail
+ * the same way, and what was stored is whole (one transaction each). */
+static int disk_full(struct run *r, const char *path, int rc)
+{
+	if (rc != -ENOSPC && rc != -EDQUOT)
+		return 0;
+	fprintf(stderr, "recallfs: %s: %s (%s): stopped at %s; the summary "
+		"counts only what was stored\n", r->st.path,
+		rc == -ENOSPC ? "the disk is full" : "the disk quota is used up",
+		rc == -ENOSPC ? "ENOSPC" : "EDQUOT", path);
+	r->full = 1;
+	r->failed = 1;
+	if (r->s.files) {       /* read, but not (all) stored */
+		r->s.files--;
+		r->s.failed++;
+	}
+	return 1;
+}
+
+/* explicit: named on the command line, so "not a transcript" is an error;
+ * folder: the project of the folder it is in, or NULL (ingest.h) */
+static void ingest_one(struct run *r, const char *path, int explicit,
+		       const char *folder)
 {
 	struct buf data = BUF_INIT(TX_MAX_FILE), err = BUF_INIT(BUF_MAX_SMALL);
 	int rc = strcmp(path, "-") ? buf_read_file(&data, path) :
@@ -53,13 +78,16 @@ static void ingest_one(struct run *r, const char *path, int explicit)
 			 " (256 MB)" : err_str(rc));
 		r->s.failed++;
 	} else {
+		r->o.folder_project = folder;
 		rc = ingest_data(&r->st, path, buf_str(&data), data.len, &r->o,
 				 &r->s, &err);
+		r->o.folder_project = NULL;
 	}
 	if (rc) {
 		if (r->tty)
 			fputc('\n', stderr);
-		cli_fail(path, buf_str(&err));
+		if (!disk_full(r, path, rc))
+			cli_fail(path, buf_str(&err));
 		r->failed = 1;
 	}
 	progress(r, 0);
@@ -68,12 +96,43 @@ out:
 	buf_release(&err);
 }
 
+/* Name order, except that a session file "S.jsonl" comes before the
+ * directory "S" holding its subagents: exchange numbers follow time. */
 static int cmp_str(const void *a, const void *b)
 {
-	return strcmp(*(char *const *)a, *(char *const *)b);
+	const char *x = *(char *const *)a, *y = *(char *const *)b;
+	size_t nx = strlen(x), ny = strlen(y);
+
+	if (nx == ny + 6 && !strcmp(x + ny, ".jsonl") && !strncmp(x, y, ny))
+		return -1;
+	if (ny == nx + 6 && !strcmp(y + nx, ".jsonl") && !strncmp(x, y, nx))
+		return 1;
+	return strcmp(x, y);
 }
 
-static void ingest_dir(struct run *r, const char *dir, int depth)
+/* The memory's own files (a mount, an export) are skipped with one line;
+ * explicit (named on the command line) makes it a failure. */
+static int is_own(struct run *r, const char *path, const struct stat *st,
+		  int explicit)
+{
+	const char *what = cli_own_what(&r->own, path, st, explicit);
+
+	if (!what)
+		return 0;
+	if (r->tty)
+		fputc('\n', stderr);
+	fprintf(stderr, "recallfs: %s: %s %s (the memory's own files)\n",
+		path, explicit ? "not ingested:" : "skipped:", what);
+	if (explicit)
+		r->failed = 1;
+	return 1;
+}
+
+/* folder: the first folder below the directory named on the command line
+ * (NULL at its top), the project of what is in it when the transcript
+ * names none: as rsync DIR/ MOUNT/inbox/ gives inbox/<folder>/. */
+static void ingest_dir(struct run *r, const char *dir, int depth,
+		       const char *folder)
 {
 	struct strv names = STRV_INIT;
 	struct dirent *de;
@@ -93,17 +152,18 @@ static void ingest_dir(struct run *r, const char *dir, int depth)
 	closedir(d);
 	if (names.n)
 		qsort(names.v, names.n, sizeof(char *), cmp_str);
-	for (size_t i = 0; i < names.n; i++) {
+	for (size_t i = 0; i < names.n && !r->full; i++) {
 		struct buf p = BUF_INIT(BUF_MAX_SMALL);
 		struct stat st;
 
 		buf_addf(&p, "%s/%s", dir, names.v[i]);
 		if (lstat(p.p, &st) < 0)
 			st.st_mode = 0;         /* gone meanwhile: skip it */
-		if (S_ISDIR(st.st_mode))
-			ingest_dir(r, p.p, depth + 1);
+		if (S_ISDIR(st.st_mode) && !is_own(r, p.p, &st, 0))
+			ingest_dir(r, p.p, depth + 1, folder ? folder :
+				   names.v[i]);
 		else if (S_ISREG(st.st_mode))
-			ingest_one(r, p.p, 0);
+			ingest_one(r, p.p, 0, folder);
 		buf_release(&p);
 	}
 	strv_clear(&names);
@@ -113,13 +173,16 @@ static void ingest_arg(struct run *r, const char *path)
 {
 	struct stat st;
 
-	if (strcmp(path, "-") && stat(path, &st) == 0 && S_ISDIR(st.st_mode))
-		ingest_dir(r, path, 0);
-	else if (strcmp(path, "-") && stat(path, &st) < 0) {
+	if (!strcmp(path, "-")) {
+		ingest_one(r, path, 1, NULL);
+	} else if (stat(path, &st) < 0) {
 		cli_fail(path, strerror(errno));
 		r->failed = 1;
-	} else {
-		ingest_one(r, path, 1);
+	} else if (!is_own(r, path, &st, 1)) {
+		if (S_ISDIR(st.st_mode))
+			ingest_dir(r, path, 0, NULL);
+		else
+			ingest_one(r, path, 1, NULL);
 	}
 }
 
@@ -173,6 +236,25 @@ static void embed_missing(struct run *r, struct emb *e)
 	else if (n)
 		printf("%d vectors made (%s)\n", n, emb_model(e));
 	buf_release(&err);
+}
+
+static void summary(const struct run *r)
+{
+	printf("%zu files, %zu conversations updated, %zu exchanges added, "
+	       "%zu removed%s", r->s.files, r->s.convs, r->s.added,
+	       r->s.removed, r->s.failed ? "" : "\n");
+	if (r->s.failed)
+		printf(", %zu files failed\n", r->s.failed);
+	for (int k = SEG_KEEP + 1; k < SEG_SKIP_N; k++)
+		if (r->s.skipped[k])
+			printf("%zu conversation%s skipped: %s\n",
+			       r->s.skipped[k], r->s.skipped[k] == 1 ? "" : "s",
+			       seg_skip_name(k));
+	if (r->skipped)
+		printf("%zu skipped: not transcripts\n", r->skipped);
+	if (r->s.forgotten)
+		printf("%zu forgotten exchanges kept out (recallfs forget "
+		       "--list; --undo ID brings one back)\n", r->s.forgotten);
 }
 
 int cmd_ingest(int argc, char **argv)
@@ -236,17 +318,16 @@ int cmd_ingest(int argc, char **argv)
 	r.o.on_put = idx_embed_hook;
 	r.o.hook_ctx = emb;
 	r.tty = isatty(2);
-	for (int i = optind; i < argc; i++)
+	cli_own_load(&r.own);
+	for (int i = optind; i < argc && !r.full; i++)
 		ingest_arg(&r, argv[i]);
 	progress(&r, 1);
-	printf("%zu files, %zu conversations updated, %zu exchanges added, "
-	       "%zu removed%s", r.s.files, r.s.convs, r.s.added, r.s.removed,
-	       r.s.failed ? "" : "\n");
-	if (r.s.failed)
-		printf(", %zu files failed\n", r.s.failed);
-	if (use_llm)
+	summary(&r);
+	if (use_llm && !r.full)
 		distill_pending(&r, &cfg);
-	embed_missing(&r, emb);
+	if (!r.full)
+		embed_missing(&r, emb);
+	cli_own_release(&r.own);
 	emb_close(emb);
 	vec_cache_clear();
 	llm_config_release(&cfg);

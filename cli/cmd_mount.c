@@ -52,7 +52,7 @@ int cmd_mount(int argc, char **argv)
 	struct fs_mount_opts o;
 	struct buf err = BUF_INIT(BUF_MAX_SMALL);
 	const char *db = NULL, *distiller = NULL;
-	char *path;
+	char *path, *mnt;
 	int c, rc;
 
 	memset(&o, 0, sizeof(o));
@@ -88,14 +88,20 @@ int cmd_mount(int argc, char **argv)
 		strv_clear(&o.fuse_opts);
 		return 2;
 	}
-	o.mountpoint = argv[optind];
-	path = db ? xstrdup(db) : store_default_path();
+	/* every path absolute before the daemon changes to "/" */
+	mnt = store_abs_path(argv[optind]);
+	o.mountpoint = mnt;
+	path = cli_db_path(db);
 	o.db = path;
+	cli_abs_env("RECALLFS_CONFIG");
+	cli_abs_env("RECALLFS_EMBED_DATA");
+	cli_abs_env("HOME");
 	rc = fs_mount(&o, &err);
 	if (rc && err.len)
 		fprintf(stderr, "recallfs: mount: %s\n", buf_str(&err));
 	buf_release(&err);
 	strv_clear(&o.fuse_opts);
 	free(path);
+	free(mnt);
 	return rc ? 1 : 0;
 }

@@ -145,7 +145,7 @@ int cmd_redistill(int argc, char **argv)
 		llm_config_release(&cfg);
 		return 1;
 	}
-	if (cli_open(o.db, 0, &st)) {
+	if (cli_open(o.db, STORE_NOCREATE, &st)) {
 		llm_config_release(&cfg);
 		return 1;
 	}

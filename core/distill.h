@@ -1,15 +1,18 @@
 /* distill.h: the four fields of an exchange and the heuristic distiller.
  *
  * The heuristic distiller is offline, deterministic and extractive: every
- * word it writes is copied from the exchange.  exchange_core keeps the
- * request and the outcome, specific_context the one exact detail (an error
- * line, a number with its unit, an identifier, a path), rooms are specific
- * keys (retry_timeout, not errors) of type file / concept / workflow.
- * Words are chosen by salience (content words, identifiers, numbers,
- * names; stop words never, weak words last), not by position; the core is
- * held to about 34 tokens and the context to 16, so core + context is
- * about 38 cl100k tokens on coding exchanges and keeps nearly every content
- * word of a short chat turn pair.  Safe to call from several threads. */
+ * piece it writes is a span copied from the exchange (white space folded,
+ * markdown marks and tags dropped).  exchange_core is made of whole
+ * clauses, never loose words: the request (the user's first sentence with
+ * content, cut at a clause end) and the outcome (the assistant's concluding
+ * statement that carries a result; narration such as "Let me ..." is
+ * skipped), then other dense sentences while the budget lasts; a clause
+ * cut short ends with "…" (distill_core.c).  specific_context is the best
+ * disambiguator from the places that carry one: backticked or quoted
+ * spans, error lines of tool results, specific tokens (ETIMEDOUT,
+ * KeyError, hex ids, flags, numbers with units) (distill_context.c).
+ * Rooms are specific keys of type file (the repo-relative path) / concept /
+ * workflow.  Safe to call from several threads. */
 #ifndef DISTILL_H
 #define DISTILL_H
 
@@ -43,6 +46,16 @@ struct distill_input {
 	const struct tx_conv *conv;
 	size_t ply_start, ply_end;
 	const char *verbatim;    /* seg_verbatim() of the plies */
+	/* A later chunk of a long exchange (segment.h rule 5) names the
+	 * request it continues: that request's text (NULL when this chunk
+	 * holds it), and the chunk's place, part of nparts (0: not cut). */
+	const char *request;
+	unsigned part, nparts;
+	/* The whole conversation around the exchange (ply_start of this
+	 * exchange is whole_at there), read only to find details that recur
+	 * in the neighbouring exchanges, never copied; NULL: conv itself. */
+	const struct tx_conv *whole;
+	size_t whole_at;
 };
 
 /* Fills d (all four fields).  files_touched comes from files_extract over

@@ -1,24 +1,30 @@
 /* distill_context.c: specific_context, "the disambiguator": one exact
- * detail copied from the exchange.  Candidates, strongest first: an error
- * phrase anchored on its most specific word (ETIMEDOUT, KeyError, failed),
- * a number with its unit, a path with a line number, an identifier, a path,
- * a number, a run of capitalised names.  The best scoring one is copied
- * exactly as the text has it (white space collapsed), cut at clause ends;
- * the project root is never a detail, nor an argument of a tool call
- * (except in an error brief).  Without any of these, the most salient
- * content word and its neighbour. */
+ * detail copied from the exchange, taken only from places that carry one.
+ * Candidates, strongest first: a specific error token with its clause
+ * (ETIMEDOUT, KeyError), an error line of a tool result (not a rejection,
+ * not a bare exit status), a `backticked` or "quoted" span, a number with
+ * its unit, a path with a line number, a hex id, a --flag; in a chat
+ * without any of these, a run of capitalised names or a long number.  Never
+ * a table row, a narration sentence ("Let me ..."), a tool's argument, or
+ * the project root, nor a detail the neighbouring exchanges of the
+ * conversation share (the branch, the epic's name).  The best one is copied
+ * as the text has it (white space folded, markdown marks dropped), cut to
+ * CONTEXT_MAX_TOK tokens; "" when there is none. */
 #include "common.h"
 #include "distill_int.h"
 
 #include <ctype.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
-#define CONTEXT_MAX_TOK 16
+#define CONTEXT_MAX_TOK 12
 
 struct cand {
 	size_t a, b;            /* word range, inclusive */
 	double score;
+	size_t tail;            /* bytes after word b that belong to it: the
+				   ")" of `f(x)` before its closing mark */
 };
 
 static const char *const error_words[] = {
@@ -173,32 +179,135 @@ static int line_number(const struct dword *w)
 	return c && c + 1 < w->p + w->n && isdigit((unsigned char)c[1]);
 }
 
-static int all_caps(const struct dword *w)
+/* A lower-case hex id of 7 to 40 digits with a digit and a letter (a
+ * commit, an object id). */
+static int hex_id(const struct dword *w)
 {
-	for (size_t i = 0; i < w->n; i++)
-		if (islower((unsigned char)w->p[i]))
+	int dig = 0, let = 0;
+
+	if (w->n < 7 || w->n > 40)
+		return 0;
+	for (size_t i = 0; i < w->n; i++) {
+		char c = w->p[i];
+
+		if (c >= '0' && c <= '9')
+			dig = 1;
+		else if (c >= 'a' && c <= 'f')
+			let = 1;
+		else
 			return 0;
-	return 1;
+	}
+	return dig && let;
 }
 
-/* The best candidate anchored on word i, if any. */
+/* --flag or --flag=value */
+static int flag(const struct dword *w)
+{
+	return w->n > 3 && w->p[0] == '-' && w->p[1] == '-' &&
+		isalpha((unsigned char)w->p[2]);
+}
+
+/* The mark ('`' or '"') is among the word's leading punctuation. */
+static int opens(const struct dtext *t, size_t i, char mark)
+{
+	const struct dword *w = &t->w[i];
+
+	return w->lead && memchr(w->p - w->lead, mark, w->lead) != NULL;
+}
+
+/* 1 + the bytes between w and the closing mark, or 0 when w does not
+ * close the span. */
+static size_t closes(const struct dword *w, char mark)
+{
+	for (const char *q = w->p + w->n; *q && !isspace((unsigned char)*q);
+	     q++)
+		if (*q == mark)
+			return (size_t)(q - (w->p + w->n)) + 1;
+	return 0;
+}
+
+/* A `backticked` or "quoted" span opening at word i, within its sentence:
+ * 1 with c->b set. */
+static int marked_span(const struct dtext *t, size_t i, char mark,
+		       struct cand *c)
+{
+	const struct dsent *s = &t->s[t->w[i].sent];
+	size_t hi = s->w0 + s->nw;
+
+	if (!opens(t, i, mark))
+		return 0;
+	for (size_t j = i; j < hi && j < i + 12; j++) {
+		size_t k = closes(&t->w[j], mark);
+
+		if (k) {
+			c->a = i;
+			c->b = j;
+			c->tail = k - 1;
+			return 1;
+		}
+	}
+	return 0;
+}
+
+static int span_specific(const struct dtext *t, const struct cand *c)
+{
+	for (size_t i = c->a; i <= c->b; i++)
+		if (t->w[i].flags & (DW_NUM | DW_IDENT | DW_PATH | DW_CAP))
+			return 1;
+	return c->b > c->a;
+}
+
+/* An error brief of a tool result ("error: ..."), not a rejection or a
+ * bare exit status. */
+static int error_brief(const struct dtext *t, const struct dsent *s)
+{
+	const struct dword *w = &t->w[s->w0];
+
+	if (s->src != DSRC_TOOL || s->nw < 3 || !distill_word_is(w, "error") ||
+	    w->n != 5)
+		return 0;
+	if (distill_word_is(w + 1, "exit") && distill_word_is(w + 2, "code"))
+		return 0;       /* "Exit code 1": the line that says why is not
+			           in the brief */
+	return !(distill_word_is(w + 1, "the") && distill_word_is(w + 2,
+								  "user"));
+}
+
+static double place_bonus(enum dsrc src)
+{
+	return src == DSRC_USER ? 0.6 : src == DSRC_OUTCOME ? 0.3 : 0;
+}
+
+/* The best candidate anchored on word i, if any.  Only places that carry
+ * a disambiguator: an error brief, a marked span, a specific token; never
+ * a table row, narration, or the project root. */
 static int candidate(const struct dtext *t, size_t i, struct cand *c)
 {
 	const struct dword *w = &t->w[i];
-	enum dsrc src = t->s[w->sent].src;
+	const struct dsent *s = &t->s[w->sent];
 	int es = error_strength(w);
 
-	if (w->flags & (DW_JUNK | DW_SECRET) || project_root(t, w))
+	c->tail = 0;
+	if (w->flags & (DW_JUNK | DW_SECRET) || project_root(t, w) ||
+	    s->table || distill_narration(t, w->sent))
 		return 0;
-	if (es) {
-		window(t, i, es == 2 ? 1 : 2, 6, c);
-		c->score = (window_specific(t, c) ? 3.5 + es * 0.3 :
-			    c->b > c->a ? 1.4 : 1.0) +
-			(src == DSRC_USER || src == DSRC_TOOL ? 0.5 : 0);
+	if (s->src == DSRC_TOOL) {
+		if (i != s->w0 + 1 || !error_brief(t, s))
+			return 0;
+		window(t, i, 0, 12, c);
+		c->score = 3.0 + (window_specific(t, c) ? 1.5 : 0);
 		return 1;
 	}
-	if (src == DSRC_TOOL)      /* a tool's argument: files has it already */
-		return 0;
+	if (es == 2) {          /* ETIMEDOUT, KeyError */
+		window(t, i, 1, 5, c);
+		c->score = 4.5 + place_bonus(s->src);
+		return 1;
+	}
+	if (marked_span(t, i, '`', c) || marked_span(t, i, '"', c)) {
+		c->score = (span_specific(t, c) ? 3.2 : 1.4) +
+			place_bonus(s->src);
+		return 1;
+	}
 	if (w->flags & DW_NUM && !(w->flags & DW_PATH)) {
 		const struct dword *nx = i + 1 < t->nw && t->w[i + 1].sent ==
 			w->sent ? &t->w[i + 1] : NULL;
@@ -206,26 +315,30 @@ static int candidate(const struct dtext *t, size_t i, struct cand *c)
 					     word_in(nx, units,
 						     ARRAY_SIZE(units)));
 
+		if (hex_id(w)) {
+			window(t, i, 0, 0, c);
+			c->score = 2.8;
+			return 1;
+		}
+		if (!unit && (w->n < 3 || t->tools))
+			return 0;       /* a bare number: only in a chat */
 		window(t, i, 1, unit && !glued_unit(w) ? 1 : 0, c);
-		c->score = unit ? 3.0 : c->b > c->a || w->n > 2 ? 1.8 : 0.8;
+		c->score = (unit ? 3.0 : 1.2) + place_bonus(s->src);
 		return 1;
 	}
-	if (w->flags & DW_PATH) {
+	if (w->flags & DW_PATH && line_number(w)) {     /* upload.c:212 */
 		window(t, i, 0, 0, c);
-		c->score = line_number(w) ? 3.0 : 2.3;
+		c->score = 3.0 + place_bonus(s->src);
 		return 1;
 	}
-	if (w->flags & DW_IDENT) {
-		unsigned tf = words_count_get(&t->tf, w->p, w->n);
-
+	if (flag(w) || hex_id(w)) {
 		window(t, i, 0, 0, c);
-		c->score = 2.2 + 0.3 * (tf > 4 ? 3 : tf ? tf - 1 : 0) +
-			(src == DSRC_USER ? 0.3 : 0) -
-			(all_caps(w) ? 0.6 : 0);
+		c->score = 2.6;
 		return 1;
 	}
-	if (w->flags & DW_CAP && !(w->flags & (DW_STOP | DW_WEAK | DW_VOC))) {
-		size_t b = i;
+	if (w->flags & DW_CAP && !(w->flags & (DW_STOP | DW_WEAK | DW_VOC)) &&
+	    !t->tools) {
+		size_t b = i;       /* in a chat, a name: "LGBTQ support group" */
 
 		while (b + 1 < t->nw && t->w[b + 1].sent == w->sent &&
 		       t->w[b + 1].flags & DW_CAP && !clause_end(&t->w[b]) &&
@@ -233,12 +346,7 @@ static int candidate(const struct dtext *t, size_t i, struct cand *c)
 			b++;
 		c->a = i;
 		c->b = b;
-		c->score = 1.5 + 0.2 * (double)(b - i);
-		return 1;
-	}
-	if (w->sal >= 1.0 && !(w->flags & DW_VOC)) {   /* any content word */
-		window(t, i, 0, 1, c);
-		c->score = 0.5 + 0.1 * w->sal + (src == DSRC_USER ? 0.1 : 0);
+		c->score = 1.0 + 0.2 * (double)(b - i) + place_bonus(s->src);
 		return 1;
 	}
 	return 0;
@@ -266,7 +374,8 @@ static char *copy_span(const struct dtext *t, const struct cand *c)
 	size_t hi = c->b;
 
 	for (;;) {
-		const char *p = t->w[c->a].p, *e = t->w[hi].p + t->w[hi].n;
+		const char *p = t->w[c->a].p, *e = t->w[hi].p + t->w[hi].n +
+			(hi == c->b ? c->tail : 0);
 		int sp = 0;
 
 		buf_reset(&b);
@@ -295,19 +404,59 @@ static char *copy_span(const struct dtext *t, const struct cand *c)
 	return buf_detach(&b);
 }
 
-char *distill_pick_context(const struct dtext *t)
+#define AROUND_PLIES 60         /* plies looked at on each side */
+#define AROUND_BYTES (256u << 10)
+#define RECURS 3                /* plies elsewhere that make a detail common */
+
+/* 1 if text is in the text of RECURS plies around the exchange (up to
+ * AROUND_PLIES on each side): a detail the neighbouring exchanges share
+ * (the branch, the epic's name) tells this one apart from nothing. */
+static int recurs(const struct distill_input *in, const char *text)
 {
-	struct cand best = { 0, 0, 0 }, c;
+	const struct tx_conv *w = in->whole ? in->whole : in->conv;
+	size_t at = in->whole ? in->whole_at : in->ply_start;
+	size_t end = at + (in->ply_end - in->ply_start), n = strlen(text);
+	size_t lo = at > AROUND_PLIES ? at - AROUND_PLIES : 0, seen = 0;
+	size_t bytes = 0;
+
+	if (n < 3)
+		return 0;
+	for (size_t i = lo; i < w->nmsg && i <= end + AROUND_PLIES &&
+	     bytes < AROUND_BYTES; i++) {
+		const char *s = w->msg[i].text;
+
+		if (i >= at && i <= end)
+			continue;
+		bytes += strlen(s);
+		if (memmem(s, strlen(s), text, n) && ++seen >= RECURS)
+			return 1;
+	}
+	return 0;
+}
+
+char *distill_pick_context(const struct dtext *t,
+			   const struct distill_input *in)
+{
+	struct cand best = { 0, 0, 0, 0 }, c;
+	char *text = NULL;
 
 	for (size_t i = 0; i < t->nw; i++) {
+		char *s;
+
 		if (!candidate(t, i, &c) || secret_in(t, c.a, c.b))
 			continue;
 		if (t->w[i].flags & DW_CODE)
 			c.score -= 0.5;
-		if (c.score > best.score)
-			best = c;
+		if (c.score <= best.score)
+			continue;
+		s = copy_span(t, &c);   /* only for a new best: a few times */
+		if (recurs(in, s)) {
+			free(s);
+			continue;
+		}
+		free(text);
+		text = s;
+		best = c;
 	}
-	if (best.score <= 0)
-		return xstrdup("");
-	return copy_span(t, &best);
+	return text ? text : xstrdup("");
 }

@@ -30,11 +30,14 @@ enum {
 	DW_CODE = 1 << 8,       /* inside a ``` block */
 	DW_FIRST = 1 << 9,      /* first word of its sentence */
 	DW_VOC = 1 << 10,       /* a name addressed: "Thanks, Maria." "Hey Tim!" */
+	DW_GENERIC = 1 << 11,   /* a topic too broad for a room (words.h) */
+	DW_RESULT = 1 << 12,    /* says a result was reached (words.h) */
 };
 
 struct dword {
 	const char *p;          /* the word without edge punctuation */
 	size_t n;
+	unsigned char lead;     /* bytes of leading punctuation before p */
 	unsigned flags;
 	size_t sent;            /* index of its sentence */
 	double sal;             /* salience; < 0: never copy */
@@ -44,8 +47,12 @@ struct dword {
 struct dsent {
 	size_t w0, nw;          /* its words: w[w0 .. w0 + nw) */
 	enum dsrc src;
-	int question;           /* ended with '?' */
-	int repeat;             /* same text as an earlier sentence */
+	size_t ply;             /* the ply it came from */
+	unsigned question : 1;  /* ended with '?' */
+	unsigned repeat : 1;    /* same text as an earlier sentence */
+	unsigned table : 1;     /* from a Markdown table row */
+	unsigned cut : 1;       /* ended by the word limit, not by its text */
+	unsigned narr : 1;      /* narration (distill_narration) */
 	double score;           /* salience density */
 };
 
@@ -58,6 +65,10 @@ struct dtext {
 	size_t limit;           /* words are read while nw < limit */
 	const char *cwd;        /* the project root, never a detail, or NULL */
 	size_t cwd_n;           /* strlen(cwd), 0 without one */
+	size_t ply;             /* ply being read (distill_text_build) */
+	int table;              /* the line being read is a table row */
+	int tools;              /* the exchange calls tools: an agent at work,
+				   whose narration says nothing */
 };
 
 /* Cuts the plies of in into words and sentences and scores them. */
@@ -71,8 +82,19 @@ size_t distill_count_tokens_n(const char *text, size_t n);
 /* 1 if w's words start with the word s (case-insensitive). */
 int distill_word_is(const struct dword *w, const char *s);
 
+/* exchange_core: whole clauses of the exchange (distill_core.c).  Owned. */
+char *distill_make_core(const struct dtext *t, const struct distill_input *in);
+/* 1 if sentence k is narration ("Let me ...", "Now ...", "Perfect!"):
+ * distill_text_build marks each sentence once with distill_narration_of. */
+int distill_narration_of(const struct dtext *t, size_t k);
+static inline int distill_narration(const struct dtext *t, size_t k)
+{
+	return t->s[k].narr;
+}
+
 /* The one exact detail, copied from the text ("" if none).  Owned. */
-char *distill_pick_context(const struct dtext *t);
+char *distill_pick_context(const struct dtext *t,
+			   const struct distill_input *in);
 /* Whole-word, case-insensitive presence of w[0..n) in s. */
 int distill_has_word(const char *s, const char *w, size_t n);
 

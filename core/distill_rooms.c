@@ -1,11 +1,16 @@
 /* distill_rooms.c: room_assignments of the heuristic distiller, 1 to 3
  * specific keys that related exchanges share:
- *   file      the most touched file's basename (upload.c), label its path;
+ *   file      the most touched file of the project, keyed by its
+ *             repo-relative path as it is (src/useTodos.ts); never a file
+ *             outside the project (/tmp), a tool's output file or a dir;
  *   concept   an identifier (retry_timeout), else a repeated word pair
  *             (support_group), else the most salient content word;
- *   workflow  the most frequent recognised command of the tool calls
- *             (make_test, git_rebase, npm_run_build, pytest), else an
- *             activity the user names (debugging, refactoring, testing).
+ *   workflow  the recognised command of the tool calls (make_test,
+ *             git_rebase, npm_run_build, pytest), tests, builds and deploys
+ *             before inspection (git status, git log, git add), else a
+ *             specific activity the user names (git_rebase, migration).
+ * Concept keys are specific: no language, framework or kind of work
+ * (testing, typescript).
  * Keys are [a-z0-9_./-]; relevance says how sure the pick is. */
 #include "common.h"
 #include "distill_int.h"
@@ -110,6 +115,30 @@ static int edited(const struct distill_input *in, const char *base)
 	return 0;
 }
 
+/* A file of the project worth a room: not outside it (an absolute path
+ * is, after files_touched made the project's own relative), not a tool's
+ * output file, not a directory or a dot file. */
+static int roomy_file(const char *path)
+{
+	const char *base = basename_of(path), *dot = strrchr(base, '.');
+
+	return path[0] != '/' && path[0] != '~' && dot && dot != base && strcmp(dot, ".output") &&
+		strcmp(dot, ".log") && strcmp(dot, ".tmp");
+}
+
+/* The room key of a file: its repo-relative path as it is (case kept,
+ * never snake-cased); bytes outside [A-Za-z0-9_./-] become '_'.  Owned. */
+static char *file_key(const char *path)
+{
+	char *k = xstrndup(path, strlen(path) > ROOM_KEY_MAX * 2 ?
+			   ROOM_KEY_MAX * 2 : strlen(path));
+
+	for (char *q = k; *q; q++)
+		if (!isalnum((unsigned char)*q) && !strchr("_./-", *q))
+			*q = '_';
+	return k;
+}
+
 static void file_room(const struct distill_input *in, struct distill *d)
 {
 	size_t best = 0;
@@ -120,8 +149,8 @@ static void file_room(const struct distill_input *in, struct distill *d)
 		double s = (double)count_in(in->verbatim, base, 20) +
 			(edited(in, base) ? 10 : 0);
 
-		if (!strchr(base, '.') || base[0] == '.')
-			s -= 20;        /* a directory or a dot file */
+		if (!roomy_file(d->files.v[i]))
+			continue;
 		if (s > top)
 			top = s, best = i;
 	}
@@ -129,15 +158,14 @@ static void file_room(const struct distill_input *in, struct distill *d)
 		return;
 	const char *path = d->files.v[best], *base = basename_of(path);
 
-	add_room(d, ROOM_FILE, distill_room_key(base, strlen(base)), path,
-		 strlen(path), edited(in, base) ? 0.9 :
-		 top >= 3 ? 0.7 : 0.5);
+	add_room(d, ROOM_FILE, file_key(path), path, strlen(path),
+		 edited(in, base) ? 0.9 : top >= 3 ? 0.7 : 0.5);
 }
 
 static int concept_word(const struct dword *w, const struct dtext *t)
 {
 	return !(w->flags & (DW_STOP | DW_WEAK | DW_JUNK | DW_SECRET |
-			     DW_PATH)) &&
+			     DW_GENERIC | DW_PATH)) &&
 		t->s[w->sent].src != DSRC_TOOL && w->n >= 3 &&
 		isalpha((unsigned char)w->p[0]);
 }

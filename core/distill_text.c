@@ -133,6 +133,7 @@ static void push_word(struct dtext *t, const char *raw, size_t rn,
 	memset(w, 0, sizeof(*w));
 	w->p = p;
 	w->n = (size_t)(e - p);
+	w->lead = (unsigned char)(p - raw > 255 ? 255 : p - raw);
 	w->sent = t->ns;
 	w->flags = extra;
 	if (!w->n || !has_alnum(p, w->n) || w->n > WORD_MAX_LEN ||
@@ -141,10 +142,16 @@ static void push_word(struct dtext *t, const char *raw, size_t rn,
 		w->flags |= DW_JUNK;
 	if (words_secretish(raw, rn))
 		w->flags |= DW_SECRET;
-	if (words_is_stop(p, w->n))
+	unsigned cls = words_classes(p, w->n);
+
+	if (cls & WORDS_STOP)
 		w->flags |= DW_STOP;
-	else if (words_is_weak(p, w->n))
+	else if (cls & WORDS_WEAK)
 		w->flags |= DW_WEAK;
+	if (cls & WORDS_GENERIC)
+		w->flags |= DW_GENERIC;
+	if (cls & WORDS_RESULT)
+		w->flags |= DW_RESULT;
 	if (has_digit(p, w->n))
 		w->flags |= DW_NUM;
 	if (identifier(p, w->n, e))
@@ -179,7 +186,7 @@ static int vocative(const struct dtext *t, const struct dword *w, size_t w0)
 }
 
 static void end_sentence(struct dtext *t, size_t w0, enum dsrc src,
-			 int question)
+			 int question, int cut)
 {
 	if (t->nw == w0)
 		return;
@@ -190,7 +197,11 @@ static void end_sentence(struct dtext *t, size_t w0, enum dsrc src,
 	t->s[t->ns].w0 = w0;
 	t->s[t->ns].nw = t->nw - w0;
 	t->s[t->ns].src = src;
-	t->s[t->ns].question = question;
+	t->s[t->ns].ply = t->ply;
+	t->s[t->ns].question = !!question;
+	t->s[t->ns].repeat = 0;
+	t->s[t->ns].table = !!t->table;
+	t->s[t->ns].cut = !!cut;
 	t->s[t->ns].score = 0;
 	t->ns++;
 }
@@ -293,11 +304,12 @@ static void add_line(struct dtext *t, const char *p, size_t n, enum dsrc src,
 		last = p[a + rn - 1];
 		if (((last == '.' || last == '!' || last == '?') &&
 		     !abbreviation(p + a, rn)) || t->nw - w0 >= SENT_MAX_WORDS) {
-			end_sentence(t, w0, src, last == '?');
+			end_sentence(t, w0, src, last == '?', !strchr(".!?",
+								      last));
 			w0 = t->nw;
 		}
 	}
-	end_sentence(t, w0, src, 0);
+	end_sentence(t, w0, src, 0, 0);
 	mark_code_line(t, first);
 }
 
@@ -312,6 +324,9 @@ static void add_text(struct dtext *t, const char *text, enum dsrc src)
 	for (const char *p = text; p && *p && t->nw < t->limit;) {
 		size_t n = strcspn(p, "\n");
 
+		size_t k = strspn(p, " \t");
+
+		t->table = k < n && p[k] == '|';
 		if (!markup_line(p, n, &in_code))
 			add_line(t, p, n, src, in_code ? DW_CODE : 0);
 		p += n + (p[n] == '\n');
@@ -399,6 +414,8 @@ static unsigned word_tokens(const struct dword *w)
 static void score(struct dtext *t)
 {
 	lower_count(t);
+	for (size_t k = 0; k < t->ns; k++)
+		t->s[k].narr = !!distill_narration_of(t, k);
 	for (size_t i = 0; i < t->nw; i++) {
 		t->w[i].sal = salience(t, &t->w[i]);
 		t->w[i].tok = word_tokens(&t->w[i]);
@@ -437,6 +454,7 @@ void distill_text_build(const struct distill_input *in, struct dtext *t)
 	for (size_t i = in->ply_start; i <= in->ply_end && i < c->nmsg; i++) {
 		const struct tx_msg *m = &c->msg[i];
 
+		t->ply = i;
 		if (m->role == TX_USER)
 			add_text(t, m->text, DSRC_USER);
 		else if (m->role == TX_ASSISTANT)
@@ -444,6 +462,7 @@ void distill_text_build(const struct distill_input *in, struct dtext *t)
 				 DSRC_ASST);
 		if (m->tools)
 			add_text(t, m->tools, DSRC_TOOL);
+		t->tools |= m->tools && *m->tools;
 	}
 	score(t);
 }

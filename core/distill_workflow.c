@@ -2,9 +2,10 @@
  * "Bash: <command>" brief is cut at && || ; | into simple commands; env
  * assignments, sudo, time and cd are skipped; a known program with its
  * subcommand becomes the key (git rebase -> git_rebase, npm run build ->
- * npm_run_build, python -m pytest -> pytest), the most frequent one wins.
- * Without one, an activity the user's own words name (refactor ->
- * refactoring). */
+ * npm_run_build, python -m pytest -> pytest); tests, builds and deploys
+ * weigh more than looking around (git status, git log, git add).  Without
+ * one, a specific activity the user's own words name (rebase ->
+ * git_rebase). */
 #include "common.h"
 #include "distill_int.h"
 
@@ -156,6 +157,28 @@ static void bash_line(const char *cmd, size_t len, struct tally *t)
 	}
 }
 
+/* Tests, builds and deploys say what the work was; looking around (git
+ * status, git log, git add, ls) says little. */
+static unsigned key_weight(const char *key)
+{
+	static const char *const strong[] = { "test", "build", "deploy",
+		"compile", "check", "lint", "release", "publish", "migrat",
+		"bench", "pytest", "jest", "vitest", "rspec", "ctest", "tox",
+		"install", "credo", "dialyzer", "tsc", "eslint", "ruff",
+		"mypy", "valgrind" };
+	static const char *const weak_keys[] = { "git_status", "git_log",
+		"git_add", "git_diff", "git_show", "git_branch", "rg",
+		"git_fetch", "git_rev-parse", "git_ls-files" };
+
+	for (size_t i = 0; i < ARRAY_SIZE(weak_keys); i++)
+		if (!strcmp(key, weak_keys[i]))
+			return 1;
+	for (size_t i = 0; i < ARRAY_SIZE(strong); i++)
+		if (strstr(key, strong[i]))
+			return 20;
+	return 4;
+}
+
 int distill_workflow_tools(const struct distill_input *in, struct buf *key)
 {
 	const struct tx_conv *c = in->conv;
@@ -173,7 +196,8 @@ int distill_workflow_tools(const struct distill_input *in, struct buf *key)
 		}
 	}
 	for (size_t i = 1; i < t.keys.n; i++)
-		if (t.count[i] > t.count[best])
+		if (key_weight(t.keys.v[i]) * t.count[i] >
+		    key_weight(t.keys.v[best]) * t.count[best])
 			best = i;
 	if (t.keys.n)
 		buf_adds(key, t.keys.v[best]);
@@ -182,19 +206,14 @@ int distill_workflow_tools(const struct distill_input *in, struct buf *key)
 	return key->len > 0;
 }
 
-/* Word stems the user may name an activity by, and the key they give. */
+/* Word stems the user may name a specific activity by, and the key they
+ * give (kinds of work as broad as testing or debugging gather nothing). */
 static const char *const activity[][2] = {
-	{ "refactor", "refactoring" }, { "deploy", "deployment" },
-	{ "debug", "debugging" }, { "bug", "debugging" },
-	{ "crash", "debugging" }, { "test", "testing" },
-	{ "benchmark", "benchmarking" }, { "profil", "profiling" },
-	{ "migrat", "migration" }, { "install", "installation" },
-	{ "document", "documentation" }, { "readme", "documentation" },
-	{ "review", "code_review" }, { "rebase", "git_rebase" },
-	{ "merge", "git_merge" }, { "commit", "git_commit" },
-	{ "cherry-pick", "git_cherry_pick" }, { "optimi", "optimization" },
-	{ "release", "release" }, { "upgrade", "upgrade" },
-	{ "configur", "configuration" }, { "lint", "linting" },
+	{ "deploy", "deployment" }, { "benchmark", "benchmarking" },
+	{ "profil", "profiling" }, { "migrat", "migration" },
+	{ "rebase", "git_rebase" }, { "merge", "git_merge" },
+	{ "cherry-pick", "git_cherry_pick" }, { "release", "release" },
+	{ "upgrade", "upgrade" },
 };
 
 int distill_workflow_text(const struct dtext *t, struct buf *key)

@@ -45,10 +45,24 @@ static const char path_re[] =
 	"[\\w.-]*\\.(?:" EXTS ")"
 	"\\b(?![\\w(-]|[./\\\\]\\w)";
 
+/* The same, or any lower-case extension of 1-5 letters and digits after a
+ * directory (include/records.hrl); used on text that has a separator. */
+static const char dir_path_re[] =
+	"(?<![\\w./\\\\~*-])"
+	"(?:[A-Za-z]:[/\\\\])?"
+	"(?:[\\w.~-]*+[/\\\\])*+"
+	"[\\w.-]*\\.(?:" EXTS ")"
+	"\\b(?![\\w(-]|[./\\\\]\\w)"
+	"|(?<![\\w./\\\\~*-])"
+	"(?:[A-Za-z]:[/\\\\])?"
+	"(?:[\\w.~-]*+[/\\\\])++"
+	"[\\w-][\\w.-]*\\.(?-i:[a-z][a-z0-9]{0,4})"
+	"\\b(?![\\w(-]|[./\\\\]\\w)";
+
 static const char url_re[] = "\\b[a-z][a-z0-9+.-]*://[^\\s<>\"'`)\\]]*";
 static const char tick_re[] = "`([^`\\n]+)`";
 
-enum { RE_PATH, RE_URL, RE_TICK, RE_N };
+enum { RE_PATH, RE_DIR_PATH, RE_URL, RE_TICK, RE_N };
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static pcre2_code *re[RE_N];
@@ -68,7 +82,8 @@ static pcre2_code *compile(const char *pat)
 
 static int patterns(pcre2_code **out)
 {
-	static const char *const src[RE_N] = { path_re, url_re, tick_re };
+	static const char *const src[RE_N] = { path_re, dir_path_re, url_re,
+					       tick_re };
 
 	pthread_mutex_lock(&lock);
 	if (!compiled) {
@@ -232,7 +247,8 @@ int files_extract(const char *text, struct strv *out)
 
 	if (rc || !len)
 		return rc;
-	s.path = r[RE_PATH];
+	s.path = memchr(text, '/', len) || memchr(text, '\\', len) ?
+		r[RE_DIR_PATH] : r[RE_PATH];
 	s.text = text;
 	s.md = pcre2_match_data_create(4, NULL);
 	s.mc = pcre2_match_context_create(NULL);

@@ -2,7 +2,9 @@
  *
  * A path: an optional directory prefix (word chars . / \ ~ -, ending in a
  * separator), a stem of word chars . -, a dot, and a known extension, ending
- * at a word boundary, case-insensitive.  Inline `backtick` spans first, then
+ * at a word boundary, case-insensitive; or, after a directory prefix, any
+ * lower-case extension of 1-5 letters and digits (include/records.hrl).
+ * Inline `backtick` spans first, then
  * bare text; backslashes become '/', a leading "./" is dropped, duplicates
  * removed keeping first appearance.  Prose like "files (TOML and Markdown)"
  * yields nothing. */

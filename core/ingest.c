@@ -47,7 +47,7 @@ int ingest_distill(const struct distill_input *in, struct distill *d)
 	struct distill_input red = *in;
 	struct tx_conv copy;
 	size_t n, i;
-	char *v;
+	char *v, *req;
 	int rc;
 
 	if (!c || in->ply_start > in->ply_end || in->ply_end >= c->nmsg)
@@ -68,6 +68,13 @@ int ingest_distill(const struct distill_input *in, struct distill *d)
 			copy.msg[i].tools = tl;
 	}
 	v = masked(in->verbatim);
+	req = masked(in->request);
+	if (!red.whole) {       /* only counted in, never copied: unmasked */
+		red.whole = c;
+		red.whole_at = in->ply_start;
+	}
+	if (req)
+		red.request = req;
 	red.conv = &copy;
 	red.ply_start = 0;
 	red.ply_end = n - 1;
@@ -82,6 +89,7 @@ int ingest_distill(const struct distill_input *in, struct distill *d)
 	}
 	free(copy.msg);
 	free(v);
+	free(req);
 	return rc;
 }
 
@@ -143,7 +151,9 @@ static char *source_ids_json(const struct tx_conv *c, size_t a, size_t b)
 	return out ? out : xstrdup("[]");
 }
 
-char *ingest_project_name(const struct tx_conv *c)
+/* The project the transcript itself names (its format's project field,
+ * else the last component of its cwd, made safe), or NULL. */
+static char *own_project(const struct tx_conv *c)
 {
 	const char *src = c->project, *end, *base;
 	struct buf b = BUF_INIT(256);
@@ -167,9 +177,31 @@ char *ingest_project_name(const struct tx_conv *c)
 			b.p[i] = '_';
 	if (!b.len || !store_project_name_ok(buf_str(&b))) {
 		buf_release(&b);
-		return xstrdup("default");
+		return NULL;
 	}
 	return buf_detach(&b);
+}
+
+char *ingest_project_name(const struct tx_conv *c)
+{
+	char *p = own_project(c);
+
+	return p ? p : xstrdup("default");
+}
+
+/* --project, else what the transcript says, else the folder it came from
+ * (inbox/<P>/ or a folder of an ingested tree), else "default": so the
+ * same transcript lands in the same project by the CLI and by the inbox. */
+static char *conv_project(const struct ingest_opts *o, const struct tx_conv *c)
+{
+	char *p;
+
+	if (o->project)
+		return xstrdup(o->project);
+	p = own_project(c);
+	if (!p && o->folder_project && store_project_name_ok(o->folder_project))
+		p = xstrdup(o->folder_project);
+	return p ? p : xstrdup("default");
 }
 
 static int64_t ply_time(const struct tx_conv *c, size_t a, size_t b, int last)
@@ -187,7 +219,9 @@ struct conv_job {
 	struct store *st;
 	const struct tx_conv *c;
 	const struct ingest_opts *o;
-	struct ingest_stats *stats;
+	/* this conversation's counts: the caller's stats get them only once
+	 * the transaction is committed, so a summary counts what was stored */
+	struct ingest_stats d;
 	int64_t project_id, conv_id;
 };
 
@@ -196,11 +230,17 @@ static int put_one(struct conv_job *j, const struct seg_exchange *sx,
 {
 	struct store_exchange x;
 	struct distill_input in = { j->c, sx->ply_start, sx->ply_end,
-				    verbatim };
+				    verbatim, NULL, sx->part, sx->nparts };
 	struct buf dist = BUF_INIT(BUF_MAX_TEXT);
 	int rc;
 
 	memset(&x, 0, sizeof(x));
+	/* a later chunk names the request it continues */
+	for (size_t i = sx->open; sx->part > 1 && i < sx->ply_start; i++)
+		if (j->c->msg[i].role == TX_USER && j->c->msg[i].text[0]) {
+			in.request = j->c->msg[i].text;
+			break;
+		}
 	rc = ingest_distill(&in, &x.d);
 	if (rc)
 		goto out;
@@ -222,7 +262,7 @@ static int put_one(struct conv_job *j, const struct seg_exchange *sx,
 	if (!rc && j->o->on_put)
 		rc = j->o->on_put(j->o->hook_ctx, j->st, &x);
 	if (!rc)
-		j->stats->added++;
+		j->d.added++;
 	x.verbatim = NULL;
 	x.hash = NULL;
 	free(x.slug);
@@ -249,8 +289,20 @@ static void match_ranges(const struct store_range *old, size_t nold,
 	}
 }
 
+/* 0 to store sx; 1 (counted) when it was forgotten: a tombstone holds
+ * its identity (store_forget.c); -errno. */
+static int forgotten(struct conv_job *j, const struct seg_exchange *sx)
+{
+	int rc = store_forgotten(j->st, j->c->id, sx->ply_start,
+				 j->c->msg[sx->ply_start].source_id);
+
+	if (rc == 1)
+		j->d.forgotten++;
+	return rc;
+}
+
 /* Deletes the stored exchanges that changed (first, so their ply range is
- * free), then inserts the new ones. */
+ * free), then inserts the new ones, less the forgotten ones. */
 static int sync_exchanges(struct conv_job *j, const struct seg_list *l)
 {
 	struct store_range *old;
@@ -270,13 +322,17 @@ static int sync_exchanges(struct conv_job *j, const struct seg_list *l)
 	if (!rc)
 		match_ranges(old, nold, l, hash, keep, fresh);
 	for (i = 0; !rc && i < nold; i++)
-		if (!keep[i]) {
-			rc = store_delete_exchange(j->st, old[i].id);
-			j->stats->removed++;
-		}
-	for (i = 0; !rc && i < l->n; i++)
-		if (fresh[i])
+		if (!keep[i] && !(rc = store_drop_exchange(j->st, old[i].id)))
+			j->d.removed++;
+	for (i = 0; !rc && i < l->n; i++) {
+		if (!fresh[i])
+			continue;
+		rc = forgotten(j, &l->x[i]);
+		if (!rc)
 			rc = put_one(j, &l->x[i], buf_str(&v[i]), hash[i]);
+		else if (rc == 1)
+			rc = 0;
+	}
 	for (i = 0; i < l->n; i++)
 		buf_release(&v[i]);
 	free(v);
@@ -287,21 +343,27 @@ static int sync_exchanges(struct conv_job *j, const struct seg_list *l)
 	return rc;
 }
 
-static int ingest_conv(struct conv_job *j, const char *name, struct buf *err)
+static int ingest_conv(struct conv_job *j, const char *name,
+		       struct ingest_stats *stats, struct buf *err)
 {
 	const struct tx_conv *c = j->c;
 	struct seg_list l = SEG_LIST_INIT;
 	char *project = NULL;
 	size_t stored = 0;
 	int64_t old_id;
+	enum seg_skip skip = seg_skip_reason(c);
 	int rc;
 
+	if (skip != SEG_KEEP) { /* a compaction agent makes no project */
+		stats->skipped[skip]++;
+		return 0;
+	}
 	if (store_conv_find(j->st, c->id, &old_id, &stored) == 0 &&
 	    stored >= c->nmsg)
 		return 0;
 	seg_split(c, &l);
-	project = j->o->project ? xstrdup(j->o->project) :
-		ingest_project_name(c);
+	project = conv_project(j->o, c);
+	memset(&j->d, 0, sizeof(j->d));
 	rc = store_begin(j->st);
 	if (!rc)
 		rc = store_project(j->st, project, 1, &j->project_id);
@@ -321,11 +383,27 @@ static int ingest_conv(struct conv_job *j, const char *name, struct buf *err)
 		store_rollback(j->st);
 		buf_addf(err, "conversation %s: %s", c->id, err_str(rc));
 	} else {
-		j->stats->convs++;
+		stats->convs++;
+		stats->added += j->d.added;
+		stats->removed += j->d.removed;
+		stats->forgotten += j->d.forgotten;
 	}
 	free(project);
 	seg_list_release(&l);
 	return rc;
+}
+
+static int by_start(const void *a, const void *b, void *arg)
+{
+	const struct tx_set *set = arg;
+	const struct tx_conv *x = &set->conv[*(const size_t *)a];
+	const struct tx_conv *y = &set->conv[*(const size_t *)b];
+	int64_t tx = x->nmsg ? ply_time(x, 0, x->nmsg - 1, 0) : 0;
+	int64_t ty = y->nmsg ? ply_time(y, 0, y->nmsg - 1, 0) : 0;
+
+	if (tx != ty)
+		return tx < ty ? -1 : 1;
+	return *(const size_t *)a < *(const size_t *)b ? -1 : 1;
 }
 
 int ingest_data(struct store *st, const char *name, const char *data,
@@ -333,7 +411,7 @@ int ingest_data(struct store *st, const char *name, const char *data,
 		struct ingest_stats *stats, struct buf *err)
 {
 	struct tx_set set = TX_SET_INIT;
-	struct conv_job j = { st, NULL, o, stats, 0, 0 };
+	struct conv_job j;
 	int rc;
 
 	if (o->project && !store_project_name_ok(o->project)) {
@@ -341,16 +419,27 @@ int ingest_data(struct store *st, const char *name, const char *data,
 			 "component, no control characters)", o->project);
 		return -EINVAL;
 	}
+	memset(&j, 0, sizeof(j));
+	j.st = st;
+	j.o = o;
 	rc = tx_read(name, data, len, o->format, &set, err);
 	if (rc) {
 		stats->failed++;
 		return rc;
 	}
 	stats->files++;
+	/* in time order, so exchange numbers follow time (a sidechain after
+	 * the session that launched it) */
+	size_t *order = xcalloc(set.n + 1, sizeof(*order));
+
+	for (size_t i = 0; i < set.n; i++)
+		order[i] = i;
+	qsort_r(order, set.n, sizeof(*order), by_start, &set);
 	for (size_t i = 0; !rc && i < set.n; i++) {
-		j.c = &set.conv[i];
-		rc = ingest_conv(&j, name, err);
+		j.c = &set.conv[order[i]];
+		rc = ingest_conv(&j, name, stats, err);
 	}
+	free(order);
 	if (!rc && set.bad_line)	/* truncated last line: rest is in, */
 		rc = -EILSEQ;		/* err names the line; still a failure */
 	tx_set_release(&set);

@@ -106,6 +106,50 @@ static void rebuild(const char *v, struct tx_conv *c)
 	}
 }
 
+/* A later chunk of a long exchange (its verbatim opens with no user
+ * block) names the request it continues: the user text of the nearest
+ * earlier exchange of its conversation that has one, and its place among
+ * the chunks around it.  Fills in->request (owned by *req), part, nparts. */
+static void chunk_request(struct store *st, const struct store_exchange *x,
+			  struct distill_input *in, char **req)
+{
+	static const char sql[] =
+		"SELECT ply_start, substr(verbatim, 1, 4096) FROM exchanges"
+		" WHERE conversation_id=? ORDER BY ply_start";
+	sqlite3_stmt *s;
+	unsigned part = 0, n = 0;
+	int here = 0;
+
+	*req = NULL;
+	if (!strncmp(x->verbatim, "user:", 5) || store_prep(st, sql, &s))
+		return;
+	sqlite3_bind_int64(s, 1, x->conv_id);
+	while (sqlite3_step(s) == SQLITE_ROW) {
+		const char *v = (const char *)sqlite3_column_text(s, 1);
+		int opens = v && !strncmp(v, "user:", 5);
+
+		if (opens && here)
+			break;          /* the next request: this one ended */
+		if (opens) {
+			const char *e = strstr(v, "\n\n");
+
+			free(*req);
+			*req = xstrndup(v + 5, e ? (size_t)(e - v - 5) :
+					strlen(v + 5));
+			n = 0;
+		}
+		n++;
+		if ((size_t)sqlite3_column_int64(s, 0) == x->ply_start)
+			here = 1, part = n;
+	}
+	sqlite3_reset(s);
+	if (*req && part > 1) {
+		in->request = *req;
+		in->part = part;
+		in->nparts = n;
+	}
+}
+
 static int redistill_one(struct store *st, int64_t id, ingest_hook_fn hook,
 			 void *ctx)
 {
@@ -121,9 +165,13 @@ static int redistill_one(struct store *st, int64_t id, ingest_hook_fn hook,
 	c = tx_set_add(&set, x.conv_key);
 	rebuild(x.verbatim, c);
 	{
-		struct distill_input in = { c, 0, c->nmsg - 1, x.verbatim };
+		struct distill_input in = { c, 0, c->nmsg - 1, x.verbatim,
+					    NULL, 0, 0 };
+		char *req;
 
+		chunk_request(st, &x, &in, &req);
 		rc = ingest_distill(&in, &d);
+		free(req);
 	}
 	d.distiller = "heuristic";
 	store_exchange_release(&x);

@@ -25,10 +25,14 @@ static const char *skip_space(const char *s)
 	return s;
 }
 
-/* Openings that only a program writes as the first "human" turn. */
-static const char *const auto_prefix[] = {
+/* Openings of a compaction agent's (or a resumed session's) first turn. */
+static const char *const compaction_prefix[] = {
 	"This session is being continued from a previous conversation",
 	"Your task is to create a detailed summary of the conversation",
+};
+
+/* Openings that only a program writes as the first "human" turn. */
+static const char *const auto_prefix[] = {
 	"Summarize this conversation", "Summarise this conversation",
 	"Summarize the following conversation",
 	"Summarise the following conversation",
@@ -53,45 +57,56 @@ static int has_word_ci(const char *s, size_t n, const char *w)
 	return 0;
 }
 
-static int automated_text(const char *t)
+static enum seg_skip automated_text(const char *t)
 {
 	size_t n;
 
 	t = skip_space(t);
+	for (size_t i = 0; i < ARRAY_SIZE(compaction_prefix); i++)
+		if (!strncasecmp(t, compaction_prefix[i],
+				 strlen(compaction_prefix[i])))
+			return SEG_SKIP_COMPACTION;
 	for (size_t i = 0; i < ARRAY_SIZE(auto_prefix); i++)
 		if (!strncasecmp(t, auto_prefix[i], strlen(auto_prefix[i])))
-			return 1;
+			return SEG_SKIP_PROMPT;
 	if (strncasecmp(t, "You are ", 8))
-		return 0;
+		return SEG_KEEP;
 	n = strnlen(t, 400);
 	for (size_t i = 0; i < ARRAY_SIZE(auto_role_word); i++)
 		if (has_word_ci(t, n, auto_role_word[i]))
-			return 1;
-	return 0;
+			return SEG_SKIP_PROMPT;
+	return SEG_KEEP;
+}
+
+enum seg_skip seg_skip_reason(const struct tx_conv *c)
+{
+	size_t nuser = 0;
+	const char *first = NULL;
+	enum seg_skip r;
+
+	for (size_t i = 0; i < c->nmsg; i++)
+		if (c->msg[i].role == TX_USER) {
+			nuser++;
+			if (!first && !blank(c->msg[i].text))
+				first = c->msg[i].text;
+		}
+	if (first && (r = automated_text(first)) != SEG_KEEP)
+		return r;
+	return c->scripted && nuser == 1 ? SEG_SKIP_SCRIPTED : SEG_KEEP;
+}
+
+const char *seg_skip_name(enum seg_skip r)
+{
+	static const char *const names[SEG_SKIP_N] = { "kept",
+		"scripted one-shot run", "distillation or grading prompt",
+		"compaction summary" };
+
+	return (unsigned)r < SEG_SKIP_N ? names[r] : "automated";
 }
 
 int seg_is_automated(const struct tx_conv *c)
 {
-	size_t nuser = 0, nasst = 0;
-	int tools = 0;
-	const char *first = NULL;
-
-	for (size_t i = 0; i < c->nmsg; i++) {
-		const struct tx_msg *m = &c->msg[i];
-
-		if (m->role == TX_USER) {
-			nuser++;
-			if (!first && !blank(m->text))
-				first = m->text;
-		} else if (m->role == TX_ASSISTANT) {
-			nasst++;
-		}
-		if (m->tool_use || (m->tools && *m->tools))
-			tools = 1;
-	}
-	if (first && automated_text(first))
-		return 1;
-	return nuser == 1 && nasst == 1 && !tools;
+	return seg_skip_reason(c) != SEG_KEEP;
 }
 
 static size_t text_chars(const struct tx_conv *c, size_t a, size_t b,
@@ -112,11 +127,15 @@ static size_t text_chars(const struct tx_conv *c, size_t a, size_t b,
 	return n;
 }
 
-static void push(struct seg_list *out, size_t a, size_t b)
+static void push(struct seg_list *out, size_t a, size_t b, size_t open,
+		 unsigned part)
 {
 	XGROW(out->x, out->cap, out->n + 1);
 	out->x[out->n].ply_start = a;
 	out->x[out->n].ply_end = b;
+	out->x[out->n].open = open;
+	out->x[out->n].part = part;
+	out->x[out->n].nparts = part;
 	out->n++;
 }
 
@@ -125,15 +144,20 @@ static void close_exchange(const struct tx_conv *c, size_t a, size_t b,
 			   struct seg_list *out)
 {
 	int has_user, dummy;
+	size_t first = out->n;
+	unsigned part = 0;
 
 	if (text_chars(c, a, b, &has_user) < SEG_MIN_CHARS || !has_user)
 		return;
 	for (size_t s = a; s <= b; s += SEG_MAX_PLIES) {
 		size_t e = b - s >= SEG_MAX_PLIES ? s + SEG_MAX_PLIES - 1 : b;
 
+		part++;
 		if (s == a || text_chars(c, s, e, &dummy) >= SEG_MIN_CHARS)
-			push(out, s, e);
+			push(out, s, e, a, part);
 	}
+	for (size_t i = first; i < out->n; i++)
+		out->x[i].nparts = part;
 }
 
 void seg_split(const struct tx_conv *c, struct seg_list *out)

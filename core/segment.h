@@ -18,7 +18,9 @@
  *     later chunk is kept when it has SEG_MIN_CHARS of text).
  *  6. Automated conversations are not memory: the first user text is a
  *     distillation or grading prompt or a compaction summary, or a one-shot
- *     scripted run (exactly one user and one assistant ply, no tool use).
+ *     run (one human turn) that the transcript marks as scripted
+ *     (tx_conv.scripted).  A person's conversation with one question and
+ *     one answer is memory: kept.
  *  7. (conversation, ply_start, ply_end) identifies an exchange.
  */
 #ifndef SEGMENT_H
@@ -34,6 +36,9 @@
 struct seg_exchange {
 	size_t ply_start;    /* first ply, index into tx_conv.msg */
 	size_t ply_end;      /* last ply, inclusive */
+	size_t open;         /* first ply of the whole exchange (== ply_start
+	                        unless this is a later chunk, rule 5) */
+	unsigned part, nparts;  /* chunk k of n (1 of 1 when not cut) */
 };
 
 struct seg_list {
@@ -43,6 +48,19 @@ struct seg_list {
 
 #define SEG_LIST_INIT { NULL, 0, 0 }
 
+/* Why an automated conversation (rule 6) yields nothing. */
+enum seg_skip {
+	SEG_KEEP,
+	SEG_SKIP_SCRIPTED,      /* a scripted one-shot run */
+	SEG_SKIP_PROMPT,        /* a distillation or grading prompt */
+	SEG_SKIP_COMPACTION,    /* a compaction summary (a compaction agent) */
+	SEG_SKIP_N
+};
+
+/* The reason c is skipped by rule 6, or SEG_KEEP. */
+enum seg_skip seg_skip_reason(const struct tx_conv *c);
+/* "scripted one-shot run", ... for a summary line. */
+const char *seg_skip_name(enum seg_skip r);
 /* Returns 1 if the conversation is automated (rule 6) and yields nothing. */
 int seg_is_automated(const struct tx_conv *c);
 /* Appends the exchanges of c to out (nothing for automated ones). */

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include <sqlite3.h>
 
 /* Each entry migrates from version i to i+1; append, never edit. */
@@ -90,6 +91,13 @@ static const char *const migrations[] = {
 	/* 2 -> 3: the working directory a conversation was recorded in, so
 	 * `recallfs context` finds the project of the current directory */
 	"ALTER TABLE conversations ADD COLUMN cwd TEXT;",
+	/* 3 -> 4: tombstones of forgotten exchanges (store_forget.c): their
+	 * identity only, never their text */
+	"CREATE TABLE forgotten("
+	"  exchange_id INTEGER PRIMARY KEY, project TEXT NOT NULL,"
+	"  conv_key TEXT NOT NULL, ply_start INTEGER NOT NULL, source_id TEXT,"
+	"  forgotten_at INTEGER NOT NULL);"
+	"CREATE INDEX forgotten_conv ON forgotten(conv_key);",
 };
 
 static int set_err(struct buf *err, int rc, sqlite3 *db, const char *what)
@@ -157,20 +165,107 @@ static void mkdir_parents(const char *path)
 	free(p);
 }
 
+/* "-wal" beside path holds commits not yet in the file. */
+static int wal_has_data(const char *path)
+{
+	struct buf w = BUF_INIT(BUF_MAX_SMALL);
+	struct stat sb;
+	int yes;
+
+	buf_addf(&w, "%s-wal", path);
+	yes = stat(buf_str(&w), &sb) == 0 && sb.st_size > 0;
+	buf_release(&w);
+	return yes;
+}
+
+/* "file:PATH?immutable=1", PATH %-escaped as a URI path. */
+static char *immutable_uri(const char *path)
+{
+	struct buf u = BUF_INIT(BUF_MAX_SMALL);
+
+	buf_adds(&u, "file:");
+	for (const unsigned char *p = (const unsigned char *)path; *p; p++)
+		if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		    (*p >= '0' && *p <= '9') || strchr("/._-~", *p))
+			buf_addc(&u, (char)*p);
+		else
+			buf_addf(&u, "%%%02X", *p);
+	buf_adds(&u, "?immutable=1");
+	return buf_detach(&u);
+}
+
+/* A read-only open.  A WAL database needs its -shm file even to read;
+ * where it is absent and cannot be created (a read-only directory or
+ * mount) and no -wal holds unmerged commits, the file alone is the whole
+ * database, and it is opened immutable (no -shm, no locks).  A writer
+ * that appears later is not seen by such a connection. */
+static int open_readonly(const char *path, sqlite3 **db)
+{
+	int rc = sqlite3_open_v2(path, db, SQLITE_OPEN_READONLY |
+				 SQLITE_OPEN_NOMUTEX, NULL);
+	char *uri;
+
+	if (!rc)
+		rc = sqlite3_exec(*db, "SELECT count(*) FROM sqlite_schema",
+				  NULL, NULL, NULL);
+	if (((rc & 0xff) != SQLITE_CANTOPEN && (rc & 0xff) != SQLITE_READONLY)
+	    || wal_has_data(path))
+		return rc;
+	sqlite3_close(*db);
+	uri = immutable_uri(path);
+	rc = sqlite3_open_v2(uri, db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI |
+			     SQLITE_OPEN_NOMUTEX, NULL);
+	free(uri);
+	return rc;
+}
+
+/* A read-write open that failed where the file or its folder cannot be
+ * written (a read-only directory or mount) says so. */
+static int cannot_write(struct buf *err, int rc, sqlite3 *db,
+			const char *path)
+{
+	char *dir = xstrdup(path), *slash = strrchr(dir, '/');
+
+	if (slash)
+		slash[slash == dir] = 0;
+	if (access(path, F_OK) == 0 &&
+	    (access(path, W_OK) || access(slash ? dir : ".", W_OK))) {
+		buf_addf(err, "%s: cannot write there (%s); only commands that "
+			 "do not write (stats, query, show, export) work on it",
+			 path, access(path, W_OK) ? strerror(errno) :
+			 "its folder is read-only");
+		rc = SQLITE_READONLY;
+	} else {
+		set_err(err, rc, db, path);
+	}
+	free(dir);
+	return -err_from_sqlite(rc);
+}
+
 int store_open(const char *path, int flags, struct store *st, struct buf *err)
 {
 	int oflags = SQLITE_OPEN_NOMUTEX, rc;
 	sqlite3 *db = NULL;
+	struct stat sb;
 
 	memset(st, 0, sizeof(*st));
 	st->readonly = !!(flags & STORE_RDONLY);
-	if (st->readonly) {
-		oflags |= SQLITE_OPEN_READONLY;
-	} else {
-		oflags |= SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
-		mkdir_parents(path);
+	/* only a command that writes may create a database */
+	if ((flags & (STORE_RDONLY | STORE_NOCREATE)) && stat(path, &sb) &&
+	    errno == ENOENT) {
+		buf_addf(err, "%s: no memory there yet", path);
+		return -ENOENT;
 	}
-	rc = sqlite3_open_v2(path, &db, oflags, NULL);
+	if (st->readonly) {
+		rc = open_readonly(path, &db);
+	} else {
+		oflags |= SQLITE_OPEN_READWRITE;
+		if (!(flags & STORE_NOCREATE)) {
+			oflags |= SQLITE_OPEN_CREATE;
+			mkdir_parents(path);
+		}
+		rc = sqlite3_open_v2(path, &db, oflags, NULL);
+	}
 	if (rc) {
 		int e = set_err(err, rc, db, path);
 
@@ -185,7 +280,8 @@ int store_open(const char *path, int flags, struct store *st, struct buf *err)
 		rc = sqlite3_exec(db, "PRAGMA journal_mode=WAL", NULL, NULL,
 				  NULL);
 	if (rc) {
-		int e = set_err(err, rc, db, path);
+		int e = st->readonly ? set_err(err, rc, db, path) :
+			cannot_write(err, rc, db, path);
 
 		sqlite3_close(db);
 		return e;
@@ -234,20 +330,48 @@ void store_close(struct store *st)
 	memset(st, 0, sizeof(*st));
 }
 
+char *store_abs_path(const char *path)
+{
+	struct buf b = BUF_INIT(BUF_MAX_SMALL);
+	const char *slash = strrchr(path, '/'), *base;
+	char *dir, *real, cwd[4096];
+
+	if (path[0] == '/')
+		return xstrdup(path);
+	/* the folder made real ("../m.db" from /tmp/x is /tmp/m.db); a
+	 * folder that does not exist yet is joined to the cwd as written */
+	dir = slash ? xstrndup(path, (size_t)(slash - path)) : xstrdup(".");
+	base = slash ? slash + 1 : path;
+	real = *dir && *base && strcmp(base, ".") && strcmp(base, "..") ?
+		realpath(dir, NULL) : NULL;
+	if (real)
+		buf_addf(&b, "%s/%s", strcmp(real, "/") ? real : "", base);
+	else if (getcwd(cwd, sizeof(cwd)))
+		buf_addf(&b, "%s/%s", strcmp(cwd, "/") ? cwd : "", path);
+	else
+		buf_adds(&b, path);
+	free(real);
+	free(dir);
+	return buf_detach(&b);
+}
+
 char *store_default_path(void)
 {
 	struct buf b = BUF_INIT(BUF_MAX_SMALL);
 	const char *e = getenv("RECALLFS_DB");
+	char *abs;
 
 	if (e && *e)
-		return xstrdup(e);
+		return store_abs_path(e);
 	e = getenv("XDG_DATA_HOME");
 	if (e && *e == '/')
 		buf_addf(&b, "%s/recallfs/memory.db", e);
 	else
 		buf_addf(&b, "%s/.local/share/recallfs/memory.db",
 			 getenv("HOME") ? getenv("HOME") : ".");
-	return buf_detach(&b);
+	abs = store_abs_path(buf_str(&b));
+	buf_release(&b);
+	return abs;
 }
 
 static int exec(struct store *st, const char *sql)

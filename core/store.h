@@ -17,6 +17,9 @@
  *   fts_verbatim, fts_distilled: FTS5 external-content over exchanges
  *   vectors(exchange_id, layer, model, dim, v): owned by index/
  *   llm_cache(hash, reply): owned by the LLM distiller
+ *   forgotten(exchange_id, project, conv_key, ply_start, source_id,
+ *             forgotten_at): tombstones of forgotten exchanges, no text
+ *             (store_forget.c)
  *
  * An exchange's public name is "%06lld-slug" of its id; ids are never
  * reused (AUTOINCREMENT), so names are stable and sort in ingest order.
@@ -70,17 +73,33 @@ struct store_exchange {
 	long tokens_verbatim, tokens_distilled;
 	int state;              /* enum store_state */
 	char *hash;             /* hex hash of the verbatim text */
+	/* Filled when read (store_links.c): the name ("000008-slug") of the
+	 * exchange whose agent launched this sidechain's conversation, or
+	 * NULL; the names of the first exchanges of the sidechains this one
+	 * launched. */
+	char *launched_by;
+	struct strv launched;
 };
 
+/* store_open flags.  0: read-write, created (with its folders) if absent,
+ * migrated forward.  STORE_NOCREATE: read-write, but the file must exist.
+ * STORE_RDONLY: SQLITE_OPEN_READONLY, never created nor migrated; works in
+ * a read-only directory (see open_readonly in store.c). */
 #define STORE_RDONLY 1
+#define STORE_NOCREATE 2
 
-/* Opens (creating, and migrating forward) the database at path.  On error
- * returns -errno and writes one line into err. */
+/* Opens the database at path (as flags say).  On error returns -errno and
+ * writes one line into err; -ENOENT ("PATH: no memory there yet") when a
+ * flag forbids creating it and it does not exist. */
 int store_open(const char *path, int flags, struct store *st, struct buf *err);
 void store_close(struct store *st);
 /* Default database path: $RECALLFS_DB, $XDG_DATA_HOME/recallfs/memory.db,
- * ~/.local/share/recallfs/memory.db.  Owned by the caller. */
+ * ~/.local/share/recallfs/memory.db, made absolute (store_abs_path).
+ * Owned by the caller. */
 char *store_default_path(void);
+/* path made absolute against the current directory, so that it names the
+ * same file after a daemon changes to "/".  Owned by the caller. */
+char *store_abs_path(const char *path);
 
 /* The cached statement for sql (a string with static storage: its address
  * is the key), reset and with bindings cleared; the caller steps it and
@@ -139,14 +158,42 @@ int store_put_exchange(struct store *st, const struct store_exchange *x,
  * state of exchange id; the FTS rows follow by trigger. */
 int store_update_distilled(struct store *st, int64_t id,
 			   const struct distill *d, int state);
-/* Removes an exchange from every table and index.  -ENOENT. */
+/* Forgets an exchange (the user's wish: `recallfs forget`, rm in the
+ * mount): removes it from every table and index and keeps a tombstone
+ * without text, so ingest never stores it again (store_forget.c).
+ * -ENOENT. */
 int store_delete_exchange(struct store *st, int64_t id);
+/* Removes an exchange from every table and index WITHOUT a tombstone: only
+ * for ingest replacing an exchange whose plies changed.  -ENOENT. */
+int store_drop_exchange(struct store *st, int64_t id);
+/* 1 when the exchange of conversation conv_key that starts at ply_start
+ * (whose first ply has message id source_id, or NULL) was forgotten; 0 when
+ * not; -errno. */
+int store_forgotten(struct store *st, const char *conv_key, size_t ply_start,
+		    const char *source_id);
+/* Removes the tombstone of exchange name ("42", "000042-slug", ...) and
+ * marks its conversation to be read whole by the next ingest, which then
+ * restores it; source (if not NULL) gets the transcript it came from.
+ * -ENOENT when name was not forgotten, -EINVAL when it is not an id. */
+int store_unforget(struct store *st, const char *name, struct buf *source);
+typedef void (*store_tomb_fn)(void *ctx, int64_t id, const char *project,
+			      const char *conv_key, size_t ply_start,
+			      int64_t when);
+/* Every tombstone, oldest id first. */
+int store_forgotten_list(struct store *st, store_tomb_fn fn, void *ctx);
+
+/* Fills x->launched_by and x->launched (x read with ids, conversation and
+ * times).  -errno. */
+int store_links_fill(struct store *st, struct store_exchange *x);
 
 /* Reads one exchange.  -ENOENT. */
 int store_get_exchange(struct store *st, int64_t id, struct store_exchange *x);
 void store_exchange_release(struct store_exchange *x);
 /* Resolves "42", "000042", "000042-slug" or "project/000042-slug". */
 int store_resolve(struct store *st, const char *name, int64_t *id);
+/* The number of such a name, and its slug ("" when none): no look-up.
+ * -EINVAL when name is not of that form. */
+int store_name_number(const char *name, int64_t *id, const char **slug);
 /* Appends "%06lld-slug" to out. */
 int store_exchange_name(int64_t id, const char *slug, struct buf *out);
 

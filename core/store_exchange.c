@@ -195,7 +195,7 @@ int store_update_distilled(struct store *st, int64_t id,
 	return rc ? rc : put_rooms(st, project_id, id, d);
 }
 
-int store_delete_exchange(struct store *st, int64_t id)
+int store_drop_exchange(struct store *st, int64_t id)
 {
 	sqlite3_stmt *s;
 	int rc = store_fts_flush(st);

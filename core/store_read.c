@@ -105,6 +105,8 @@ int store_get_exchange(struct store *st, int64_t id, struct store_exchange *x)
 	rc = read_rooms(st, x);
 	if (!rc)
 		rc = read_files(st, x);
+	if (!rc)
+		rc = store_links_fill(st, x);
 	if (rc)
 		store_exchange_release(x);
 	return rc;
@@ -118,6 +120,8 @@ void store_exchange_release(struct store_exchange *x)
 	free(x->verbatim);
 	free(x->source_ids);
 	free(x->hash);
+	free(x->launched_by);
+	strv_clear(&x->launched);
 	distill_release(&x->d);
 	memset(x, 0, sizeof(*x));
 }
@@ -127,13 +131,11 @@ int store_exchange_name(int64_t id, const char *slug, struct buf *out)
 	return buf_addf(out, "%06lld-%s", (long long)id, slug);
 }
 
-int store_resolve(struct store *st, const char *name, int64_t *id)
+int store_name_number(const char *name, int64_t *id, const char **slug)
 {
 	const char *p = strrchr(name, '/');
 	char *end;
 	long long v;
-	sqlite3_stmt *s;
-	int rc;
 
 	p = p ? p + 1 : name;
 	if (!isdigit((unsigned char)*p))
@@ -141,13 +143,27 @@ int store_resolve(struct store *st, const char *name, int64_t *id)
 	v = strtoll(p, &end, 10);
 	if (*end && *end != '-')
 		return -EINVAL;
+	*id = v;
+	*slug = *end ? end + 1 : end;
+	return 0;
+}
+
+int store_resolve(struct store *st, const char *name, int64_t *id)
+{
+	const char *slug;
+	sqlite3_stmt *s;
+	int64_t v;
+	int rc = store_name_number(name, &v, &slug);
+
+	if (rc)
+		return rc;
 	rc = store_prep(st, "SELECT slug FROM exchanges WHERE id=?", &s);
 	if (rc)
 		return -err_from_sqlite(rc);
 	sqlite3_bind_int64(s, 1, v);
 	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW && *end == '-' &&
-	    strcmp(end + 1, (const char *)sqlite3_column_text(s, 0)))
+	if (rc == SQLITE_ROW && *slug &&
+	    strcmp(slug, (const char *)sqlite3_column_text(s, 0)))
 		rc = SQLITE_DONE;     /* the number exists, the slug differs */
 	sqlite3_reset(s);
 	if (rc != SQLITE_ROW)

@@ -65,6 +65,7 @@ static void fill_row(sqlite3_stmt *s, enum extra ex, struct store_xrow *r)
 		r->core = col_dup(s, 5);
 		r->context = col_dup(s, 6);
 		r->rooms = col_dup(s, 7);
+		r->sidechain = sqlite3_column_int(s, 8);
 	} else if (ex == EX_PATH) {
 		r->path = col_dup(s, 5);
 	} else if (ex == EX_PROJECT) {
@@ -314,6 +315,8 @@ int store_view_exchange_range(struct store *st, int64_t project_id,
 		rc = range_rooms(st, xs[0].id, xs[k - 1].id, xs, k);
 	if (!rc && k)
 		rc = range_files(st, xs[0].id, xs[k - 1].id, xs, k);
+	for (size_t i = 0; !rc && i < k; i++)
+		rc = store_links_fill(st, &xs[i]);
 	if (rc) {
 		for (size_t i = 0; i < k; i++)
 			store_exchange_release(&xs[i]);
@@ -407,7 +410,9 @@ int store_view_memory(struct store *st, int64_t project_id,
 	return rows(st, "SELECT " XCOLS ", e.core, e.context, (SELECT"
 		    " group_concat(type || '/' || key, ', ') FROM (SELECT r.type,"
 		    " r.key FROM exchange_rooms er JOIN rooms r ON r.id=er.room_id"
-		    " WHERE er.exchange_id=e.id ORDER BY er.relevance DESC, r.key))"
+		    " WHERE er.exchange_id=e.id ORDER BY er.relevance DESC, r.key)),"
+		    " (SELECT c.parent_key IS NOT NULL FROM conversations c WHERE"
+		    " c.id=e.conversation_id)"
 		    " FROM exchanges e WHERE e.project_id=?1"
 		    " ORDER BY CASE WHEN e.t_start > 0 THEN e.t_start ELSE"
 		    " 9223372036854775807 END, e.id", project_id, NULL, NULL,

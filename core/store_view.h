@@ -23,6 +23,7 @@ struct store_xrow {
 	int64_t project_id;
 	char *core, *context;
 	char *rooms;            /* "type/key, type/key" or "" */
+	int sidechain;          /* store_view_memory: a subagent's exchange */
 	char *path;             /* store_view_files only: the raw path */
 	char *project;          /* store_view_pending only: project name */
 	char *room_type, *room_key;  /* store_view_rooms_all only */
@@ -95,7 +96,8 @@ int store_view_files(struct store *st, int64_t project_id,
 		     struct store_xrows *out);
 
 /* The MEMORY.md material: every exchange of the project, oldest first
- * (by t_start, then id), with core, context and rooms. */
+ * (by t_start, then id), with core, context, rooms and whether it is a
+ * subagent's. */
 int store_view_memory(struct store *st, int64_t project_id,
 		      struct store_xrows *out);
 

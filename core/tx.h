@@ -30,7 +30,8 @@
  *           dropped.  Tool briefs: Bash command, Read/Write/Edit/MultiEdit
  *           file_path, NotebookEdit notebook_path, Glob/Grep pattern,
  *           WebFetch url, WebSearch query, Task description, else the first
- *           string input; paths: file_path, notebook_path, Glob/Grep/LS path.
+ *           string input; paths: file_path, notebook_path (not the
+ *           directory a Glob, Grep or LS searches).
  *   codex   Codex CLI rollout JSONL (tx_codex.c): human turns from event
  *           user_message (response_item user messages only in a file with
  *           no such event), assistant text from response_item messages
@@ -79,6 +80,9 @@ struct tx_conv {
 	char *project;       /* project name the transcript suggests, or NULL */
 	char *title;         /* session title if the format has one, or NULL */
 	char *cwd;           /* working directory if known, or NULL */
+	unsigned scripted : 1;  /* the transcript marks a non-interactive run
+	                           (Claude Code entrypoint sdk-*: claude -p,
+	                           the SDKs) */
 	struct tx_msg *msg;
 	size_t nmsg, cap;
 };

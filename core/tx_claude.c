@@ -27,6 +27,7 @@ struct ent {
 	int64_t time;
 	enum ent_kind kind;
 	unsigned side : 1;
+	unsigned queued : 1;     /* a message typed while the agent worked */
 	struct tx_msg m;         /* text, tools, paths (human or assistant) */
 	struct strv use_ids;     /* tool_use ids of an assistant line */
 	struct strv err_ids;     /* failed tool results: tool_use_id ... */
@@ -39,6 +40,7 @@ struct reader {
 	struct tx_map uuids;     /* uuid -> entry */
 	struct tx_map sids;      /* sessionIds seen */
 	char *first_sid, *cwd, *agent;
+	int scripted;            /* an entrypoint of a non-interactive run */
 	char *summary, *ai_title, *custom_title;
 	struct strv task_prompt; /* Task calls: the prompt a sidechain starts */
 	struct strv task_desc;   /* with, and its description (the title) */
@@ -91,6 +93,25 @@ static void tag_content(const char *s, const char *tag, struct buf *b)
 	tx_buf_trim(b);
 }
 
+/* Claude Code's own commands: with arguments still no request to the
+ * agent ("/compact keep the API notes", "/model opus"). */
+static int builtin_command(const char *name)
+{
+	static const char *const cmds[] = {
+		"/compact", "/clear", "/model", "/config", "/mcp", "/login",
+		"/logout", "/resume", "/permissions", "/cost", "/status",
+		"/help", "/exit", "/doctor", "/hooks", "/agents", "/add-dir",
+		"/theme", "/vim", "/output-style", "/statusline", "/export",
+		"/rewind", "/context", "/usage", "/plugin", "/ide", "/terminal-setup",
+	};
+	size_t n = strcspn(name, " \n");
+
+	for (size_t i = 0; i < ARRAY_SIZE(cmds); i++)
+		if (n == strlen(cmds[i]) && !strncmp(name, cmds[i], n))
+			return 1;
+	return 0;
+}
+
 /* Injected text is not a turn, except a slash command the human gave
  * arguments to ("/review the login flow"): that keeps "/name args". */
 static void slash_command(struct buf *text)
@@ -101,7 +122,7 @@ static void slash_command(struct buf *text)
 	tag_content(buf_str(text), "command-name", &name);
 	tag_content(buf_str(text), "command-args", &args);
 	buf_reset(text);
-	if (args.len)
+	if (args.len && !builtin_command(buf_str(&name)))
 		buf_addf(text, "%s%s%s", buf_str(&name), name.len ? " " : "",
 			 args.p);
 	buf_release(&name);
@@ -260,9 +281,7 @@ static void tool_use(struct reader *r, struct ent *e, const cJSON *block)
 	tx_msg_add_tool(&e->m, name, arg);
 	tx_msg_add_path(&e->m, tx_json_str(in, "file_path"));
 	tx_msg_add_path(&e->m, tx_json_str(in, "notebook_path"));
-	if (!strcasecmp(name, "Glob") || !strcasecmp(name, "Grep") ||
-	    !strcasecmp(name, "LS"))
-		tx_msg_add_path(&e->m, tx_json_str(in, "path"));
+	/* Glob, Grep and LS name a directory to search: no file touched */
 	if (id)
 		strv_push(&e->use_ids, id);
 }
@@ -306,6 +325,53 @@ static void read_title(struct reader *r, const char *type, const cJSON *o)
 		tx_set_str(&r->custom_title, tx_json_str(o, "customTitle"));
 }
 
+/* A "queue-operation" enqueue holds what the human typed while the agent
+ * worked ("new beads were added. tackle them"); it reaches the model
+ * without a user line of its own, so it is a human turn here, in file
+ * order.  Notifications and commands queued the same way are not. */
+static void read_queued(struct reader *r, const cJSON *o)
+{
+	const char *op = tx_json_str(o, "operation");
+	const char *text = tx_json_str(o, "content");
+	struct buf b = BUF_INIT(BUF_MAX_FILE);
+	struct ent *e;
+
+	if (!op || strcmp(op, "enqueue") || !text)
+		return;
+	buf_adds(&b, text);
+	tx_buf_trim(&b);
+	if (!b.len || injected_start(buf_str(&b)) || b.p[0] == '/' ||
+	    !strcmp(buf_str(&b), "tool_result")) {
+		buf_release(&b);
+		return;
+	}
+	XGROW(r->e, r->cap, r->n + 1);
+	e = &r->e[r->n++];
+	memset(e, 0, sizeof(*e));
+	e->kind = E_HUMAN;
+	e->queued = 1;
+	e->time = tx_json_time(cJSON_GetObjectItemCaseSensitive(o,
+								 "timestamp"));
+	e->m.text = tx_clean(b.p, b.len);
+	buf_release(&b);
+}
+
+/* A queued message that also came back as a user line is that line. */
+static void drop_replayed_queue(struct reader *r)
+{
+	for (size_t i = 0; i < r->n; i++) {
+		if (!r->e[i].queued)
+			continue;
+		for (size_t k = 0; k < r->n; k++)
+			if (k != i && r->e[k].kind == E_HUMAN &&
+			    !r->e[k].queued &&
+			    !strcmp(r->e[k].m.text, r->e[i].m.text)) {
+				r->e[i].kind = E_OTHER;
+				break;
+			}
+	}
+}
+
 static int on_line(void *ctx, const cJSON *o, size_t line)
 {
 	struct reader *r = ctx;
@@ -319,6 +385,10 @@ static int on_line(void *ctx, const cJSON *o, size_t line)
 	(void)line;
 	if (!type)
 		return 0;
+	if (!strcmp(type, "queue-operation")) {
+		read_queued(r, o);
+		return 0;
+	}
 	read_title(r, type, o);
 	if (sid && tx_map_add(&r->sids, sid, 0) && !r->first_sid)
 		r->first_sid = xstrdup(sid);
@@ -326,6 +396,9 @@ static int on_line(void *ctx, const cJSON *o, size_t line)
 		r->cwd = xstrdup(tx_json_str(o, "cwd"));
 	if (!r->agent && tx_json_str(o, "agentId"))
 		r->agent = xstrdup(tx_json_str(o, "agentId"));
+	if (tx_json_str(o, "entrypoint"))   /* "cli" interactive; "sdk-cli"
+					       (claude -p), "sdk-ts", "sdk-py" */
+		r->scripted = !strncmp(tx_json_str(o, "entrypoint"), "sdk", 3);
 	user = !strcmp(type, "user");
 	asst = !strcmp(type, "assistant");
 	if ((!uuid && !user && !asst) || (uuid && !tx_map_add(&r->uuids, uuid,
@@ -572,6 +645,7 @@ static int add_entry(struct build *b, size_t j, int agent_file)
 	return 0;
 }
 
+
 /* Last path component of name without ".jsonl"; owned. */
 static char *stem(const char *name)
 {
@@ -682,6 +756,7 @@ static void name_convs(struct build *b, const char *name)
 		struct buf id = BUF_INIT(BUF_MAX_SMALL);
 
 		tx_set_str(&c->cwd, r->cwd);
+		c->scripted = !!r->scripted;
 		if (b->kind[i] == C_AGENT) {
 			name_agent(b, c, name);
 		} else if (b->kind[i] == C_MAIN) {
@@ -751,6 +826,7 @@ int tx_read_claude(const char *name, const char *data, size_t len,
 	memset(&r, 0, sizeof(r));
 	rc = tx_jsonl_each(data, len, on_line, &r, &out->bad_line, err);
 	if (!rc) {
+		drop_replayed_queue(&r);
 		order_entries(&r, &o);
 		rc = build_set(&r, &o, name, out);
 		if (rc == -E2BIG)

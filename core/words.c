@@ -8,33 +8,31 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* English stop words (lower case). */
+/* English stop words (lower case).  Negators (no, not, nor, isn't, don't,
+ * cannot ...) are not stop words: a distillate that drops them says the
+ * opposite ("Credo: no issues" is not "Credo issues"). */
 static const char *const stop[] = {
 	"a", "about", "above", "after", "again", "against", "all", "am", "an",
-	"and", "any", "are", "aren't", "as", "at", "be", "because", "been",
-	"before", "being", "below", "between", "both", "but", "by", "can",
-	"can't", "cannot", "could", "couldn't", "did", "didn't", "do", "does",
-	"doesn't", "doing", "don't", "down", "during", "e.g", "each", "eg",
-	"either", "else", "etc", "ever", "few", "for", "from", "further", "had",
-	"hadn't", "has", "hasn't", "have", "haven't", "having", "he", "he'd",
-	"he'll", "he's", "her", "here", "here's", "hers", "herself", "him",
-	"himself", "his", "how", "how's", "however", "i", "i'd", "i'll", "i'm",
-	"i've", "i.e", "ie", "if", "in", "into", "is", "isn't", "it", "it's",
-	"its", "itself", "just", "let's", "me", "might", "more", "most", "much",
-	"must", "mustn't", "my", "myself", "no", "nor", "not", "of", "off",
+	"and", "any", "are", "as", "at", "be", "because", "been", "before",
+	"being", "below", "between", "both", "but", "by", "can", "could", "did",
+	"do", "does", "doing", "down", "during", "e.g", "each", "eg", "either",
+	"else", "etc", "ever", "few", "for", "from", "further", "had", "has",
+	"have", "having", "he", "he'd", "he'll", "he's", "her", "here",
+	"here's", "hers", "herself", "him", "himself", "his", "how", "how's",
+	"however", "i", "i'd", "i'll", "i'm", "i've", "i.e", "ie", "if", "in",
+	"into", "is", "it", "it's", "its", "itself", "just", "let's", "me",
+	"might", "more", "most", "much", "must", "my", "myself", "of", "off",
 	"on", "once", "only", "or", "other", "ought", "our", "ours",
-	"ourselves", "out", "over", "own", "same", "shall", "shan't", "she",
-	"she'd", "she'll", "she's", "should", "shouldn't", "so", "some", "such",
-	"than", "that", "that's", "the", "their", "theirs", "them",
-	"themselves", "then", "there", "there's", "these", "they", "they'd",
-	"they'll", "they're", "they've", "this", "those", "through", "to",
-	"too", "under", "until", "up", "upon", "us", "very", "vs", "was",
-	"wasn't", "we", "we'd", "we'll", "we're", "we've", "were", "weren't",
-	"what", "what's", "when", "when's", "where", "where's", "whether",
-	"which", "while", "who", "who's", "whom", "whose", "why", "why's",
-	"will", "with", "won't", "would", "wouldn't", "yes", "yet", "you",
-	"you'd", "you'll", "you're", "you've", "your", "yours", "yourself",
-	"yourselves",
+	"ourselves", "out", "over", "own", "same", "shall", "she", "she'd",
+	"she'll", "she's", "should", "so", "some", "such", "than", "that",
+	"that's", "the", "their", "theirs", "them", "themselves", "then",
+	"there", "there's", "these", "they", "they'd", "they'll", "they're",
+	"they've", "this", "those", "through", "to", "too", "under", "until",
+	"up", "upon", "us", "very", "vs", "was", "we", "we'd", "we'll", "we're",
+	"we've", "were", "what", "what's", "when", "when's", "where", "where's",
+	"whether", "which", "while", "who", "who's", "whom", "whose", "why",
+	"why's", "will", "with", "would", "yes", "yet", "you", "you'd",
+	"you'll", "you're", "you've", "your", "yours", "yourself", "yourselves",
 };
 
 /* Sorted.  Generic verbs, fillers and chat noise: kept only when nothing
@@ -68,7 +66,32 @@ static const char *const weak[] = {
 	"wonderful", "wow", "yeah", "yep", "yes",
 };
 
-/* Both lists in one open-addressing table, built once: a word costs one
+/* Topics too broad to gather related exchanges: a language, a framework,
+ * a kind of work. */
+static const char *const generic[] = {
+	"testing", "tests", "test", "typescript", "javascript", "python",
+	"elixir", "rust", "golang", "java", "ruby", "react", "phoenix", "node",
+	"html", "css", "json", "yaml", "code", "file", "files", "error",
+	"errors", "bug", "bugs", "issue", "issues", "project", "server",
+	"function", "functions", "data", "config", "configuration", "setup",
+	"documentation", "docs", "changes", "change", "update", "version",
+	"build", "debugging", "refactoring", "implementation", "task",
+	"tasks", "feature", "features", "support", "system", "tool", "tools",
+	"command", "commands", "output", "input", "value", "values",
+};
+
+/* Words that say a result was reached. */
+static const char *const result[] = {
+	"pass", "passes", "passed", "passing", "fail", "fails", "failed",
+	"failing", "fixed", "added", "created", "removed", "deleted",
+	"renamed", "rewrote", "rewritten", "replaced", "committed", "pushed",
+	"merged", "closed", "implemented", "installed", "updated", "works",
+	"green", "clean", "done", "complete", "completed", "succeeded",
+	"resolved", "shipped", "released", "found", "caused", "because",
+	"now", "returns", "raised", "cut", "moved", "wrote", "built",
+};
+
+/* The lists in one open-addressing table, built once: a word costs one
  * hash and one compare instead of two binary searches. */
 #define WORD_SLOTS 1024         /* power of two, > 2 x the entries */
 
@@ -125,9 +148,14 @@ static void table_build(void)
 		table_add(stop[i], 1);
 	for (size_t i = 0; i < ARRAY_SIZE(weak); i++)
 		table_add(weak[i], 2);
+	for (size_t i = 0; i < ARRAY_SIZE(generic); i++)
+		table_add(generic[i], 4);
+	for (size_t i = 0; i < ARRAY_SIZE(result); i++)
+		table_add(result[i], 8);
 }
 
-static int lookup(unsigned char cls, const char *w, size_t n)
+/* The class bits of w (0: in no list). */
+static unsigned char classes(const char *w, size_t n)
 {
 	size_t i;
 
@@ -136,8 +164,28 @@ static int lookup(unsigned char cls, const char *w, size_t n)
 	pthread_once(&table_once, table_build);
 	for (i = whash(w, n); table[i].w; i = (i + 1) & (WORD_SLOTS - 1))
 		if (eq_ci(table[i].w, w, n) && !table[i].w[n])
-			return !!(table[i].cls & cls);
+			return table[i].cls;
 	return 0;
+}
+
+static int lookup(unsigned char cls, const char *w, size_t n)
+{
+	return !!(classes(w, n) & cls);
+}
+
+int words_is_result(const char *w, size_t n)
+{
+	return lookup(8, w, n);
+}
+
+int words_is_generic(const char *w, size_t n)
+{
+	return lookup(4, w, n);
+}
+
+unsigned words_classes(const char *w, size_t n)
+{
+	return classes(w, n);
 }
 
 int words_is_stop(const char *w, size_t n)

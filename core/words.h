@@ -11,6 +11,16 @@
 int words_is_stop(const char *w, size_t n);
 /* 1 if w is a weak word: "let", "check", "now", "okay", "file" ... */
 int words_is_weak(const char *w, size_t n);
+/* 1 if w names a topic too broad to gather related exchanges in a room: a
+ * language, a framework, a kind of work ("typescript", "testing"). */
+int words_is_generic(const char *w, size_t n);
+
+/* 1 if w says a result was reached: "pass", "fixed", "pushed", "done" ... */
+int words_is_result(const char *w, size_t n);
+
+/* Every class of w in one lookup: a mask of these bits. */
+enum { WORDS_STOP = 1, WORDS_WEAK = 2, WORDS_GENERIC = 4, WORDS_RESULT = 8 };
+unsigned words_classes(const char *w, size_t n);
 /* 1 if w looks like a secret (API key prefix, long random token, URL with
  * credentials, "password=..."): never copied into distilled fields. */
 int words_secretish(const char *w, size_t n);

@@ -5,8 +5,10 @@
 #include "content.h"
 #include "render.h"
 #include "store_view.h"
+#include "words.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -87,6 +89,17 @@ static int meta_json(const struct store_exchange *x, struct buf *out)
 	cJSON_AddStringToObject(o, "state", x->state == STORE_PENDING ?
 				"pending" : x->state == STORE_FAILED ?
 				"failed" : "done");
+	/* a subagent's exchange and the exchange that launched it, both
+	 * ways */
+	if (x->launched_by)
+		cJSON_AddStringToObject(o, "launched_by", x->launched_by);
+	if (x->launched.n) {
+		cJSON *l = cJSON_AddArrayToObject(o, "launched");
+
+		for (size_t i = 0; i < x->launched.n; i++)
+			cJSON_AddItemToArray(l, cJSON_CreateString(
+				x->launched.v[i]));
+	}
 	s = cJSON_Print(o);
 	rc = s ? add_line(out, s) : -ENOMEM;
 	free(s);
@@ -142,41 +155,176 @@ int fs_content_exchange(struct store *st, int64_t id, struct buf out[FSX_N],
 	return rc;
 }
 
-static int memory_entry(const struct store_xrow *r, struct buf *out)
-{
-	int rc = buf_adds(out, "## ");
+/* MEMORY.md is read first, by people and agents, and whole: its entries
+ * are kept short (about 45 cl100k tokens each on coding sessions):
+ *   ## 2026-02-11                          a heading per day
+ *   000002 Implement spotter-gqc. ...      number, core (the day above is
+ *                                          its date; meta.json its time)
+ *   > message_id                           the detail
+ *   room workflow/mix_test                 a room shared with another
+ *                                          exchange and not already named
+ *     000003 (2/8) Clean compile. ...      a later chunk, under its request
+ *     000011 (agent) What is ...           a subagent's exchange (its
+ *                                          meta.json names its launcher)
+ * The number finds the exchange (exchanges/000002-*, recallfs show 2); the
+ * slug would repeat the core. */
 
-	if (!rc)
-		rc = store_exchange_name(r->id, r->slug, out);
-	if (!rc && r->t_start) {
-		rc = buf_adds(out, " (");
-		if (!rc)
-			rc = fs_time_iso(r->t_start, out);
-		if (!rc)
-			rc = buf_addc(out, ')');
+/* The text after "Request (k/n): " in the core of a later chunk (k > 1),
+ * with *mark set to the "(k/n)" part; NULL for any other core. */
+static const char *chunk_rest(const char *core, const char **mark,
+			      size_t *mark_len)
+{
+	const char *e = strstr(core, "): "), *o;
+	unsigned k = 0, n = 0;
+	int used = 0;
+
+	if (!e || e - core > 300)
+		return NULL;
+	for (o = e; o > core && o[-1] != '('; o--)
+		;
+	if (o == core || sscanf(o, "%u/%u)%n", &k, &n, &used) != 2 ||
+	    o + used != e + 1 || k < 2)
+		return NULL;
+	*mark = o - 1;
+	*mark_len = (size_t)(e + 1 - (o - 1));
+	return e + 3;
+}
+
+/* 1 if room "type/key" is worth a line: shared with another exchange but
+ * not with most of them (a room every other exchange has tells nothing
+ * apart), its key not already in the core or the detail. */
+static int room_adds(const struct store_xrow *r, const char *room, size_t n,
+		     const struct words_count *shared, size_t nrows)
+{
+	const char *key = memchr(room, '/', n);
+	unsigned count = words_count_get(shared, room, n);
+	char *k;
+	int named;
+
+	if (!key || count < 2 || (count > 2 && count * 4 > nrows))
+		return 0;
+	k = xstrndup(key + 1, n - (size_t)(key + 1 - room));
+	named = strcasestr(r->core, k) || strcasestr(r->context, k);
+	free(k);
+	return !named;
+}
+
+/* Room [p, p+n) is in the list rooms ("a, b"). */
+static int room_in(const char *rooms, const char *p, size_t n)
+{
+	for (const char *q = rooms; (q = strstr(q, "/")); q++) {
+		const char *a = q;
+
+		while (a > rooms && a[-1] != ' ')
+			a--;
+		if (!strncmp(a, p, n) && (!a[n] || a[n] == ','))
+			return 1;
 	}
-	if (!rc)
-		rc = buf_addf(out, "\n%s\n", r->core);
+	return 0;
+}
+
+/* One room that adds something, and not the one the entry above has
+ * too (it reads as that entry's). */
+static int memory_rooms(const struct store_xrow *r, const char *above,
+			const struct words_count *shared, size_t nrows,
+			struct buf *out)
+{
+	int rc = 0, shown = 0;
+
+	for (const char *p = r->rooms; *p && !rc && !shown;) {
+		size_t n = strcspn(p, ",");
+
+		if (room_adds(r, p, n, shared, nrows) &&
+		    !(above && room_in(above, p, n)))
+			rc = buf_addf(out, "room %.*s", (int)n, p), shown++;
+		p += n;
+		p += strspn(p, ", ");
+	}
+	return rc || !shown ? rc : buf_addc(out, '\n');
+}
+
+/* 1 if the request a later chunk names ("Implement x" of "Implement x
+ * (3/8): ...") opens one of the entries just before it (an exchange of a
+ * subagent may come between). */
+static int follows_request(const struct store_xrows *all, size_t i,
+			   const char *mark)
+{
+	const char *core = all->v[i].core;
+	size_t n = (size_t)(mark - core);
+
+	while (n && (core[n - 1] == ' '))
+		n--;
+	if (n >= 3 && !memcmp(core + n - 3, "\xe2\x80\xa6", 3))
+		n -= 3;
+	for (size_t k = i; n && k-- > 0 && k + 4 > i;)
+		if (!strncmp(all->v[k].core, core, n))
+			return 1;
+	return 0;
+}
+
+static int memory_entry(const struct store_xrows *all, size_t i,
+			const struct words_count *shared, struct buf *out,
+			char day[16])
+{
+	const struct store_xrow *r = &all->v[i];
+	char d[16] = "";
+	time_t tt = (time_t)r->t_start;
+	struct tm tm;
+	const char *mark = NULL, *rest;
+	size_t mark_len = 0;
+	int rc = 0;
+
+	if (r->t_start && gmtime_r(&tt, &tm)) {
+		strftime(d, sizeof(d), "%Y-%m-%d", &tm);
+	}
+	if (strcmp(d, day)) {
+		rc = buf_addf(out, "## %s\n", *d ? d : "undated");
+		memcpy(day, d, sizeof(d));
+	}
+	rest = chunk_rest(r->core, &mark, &mark_len);
+	/* a subagent's work, under the exchange that launched it: what the
+	 * orchestrating agent asked is no human request */
+	if (r->sidechain)
+		rc = rc ? rc : buf_addf(out, "  %06lld (agent) %s\n",
+					(long long)r->id, r->core);
+	/* a later chunk right after its request's entry: folded under it */
+	else if (rest && follows_request(all, i, mark))
+		rc = rc ? rc : buf_addf(out, "  %06lld %.*s %s\n",
+					(long long)r->id, (int)mark_len, mark,
+					rest);
+	else
+		rc = rc ? rc : buf_addf(out, "%06lld %s\n", (long long)r->id,
+					r->core);
 	if (!rc && *r->context)
 		rc = buf_addf(out, "> %s\n", r->context);
-	if (!rc && *r->rooms)
-		rc = buf_addf(out, "rooms: %s\n", r->rooms);
-	return rc ? rc : buf_addc(out, '\n');
+	return rc ? rc : memory_rooms(r, i ? all->v[i - 1].rooms : NULL,
+				      shared, all->n, out);
 }
 
 int fs_content_memory(struct store *st, int64_t project_id,
 		      const char *project, struct buf *out)
 {
 	struct store_xrows r = STORE_XROWS_INIT;
+	struct words_count shared = { 0 };
+	char day[16] = "-";
 	int rc = store_view_memory(st, project_id, &r);
 
-	if (!rc)
-		rc = buf_addf(out, "# Memory of %s\n\n%zu exchanges, oldest "
-			      "first: name (time), what was asked and done, "
-			      "the exact detail, rooms.  Full text in "
-			      "exchanges/NAME/verbatim.\n\n", project, r.n);
 	for (size_t i = 0; !rc && i < r.n; i++)
-		rc = memory_entry(&r.v[i], out);
+		for (const char *p = r.v[i].rooms; *p;) {
+			size_t n = strcspn(p, ",");
+
+			words_count_add(&shared, p, n);
+			p += n;
+			p += strspn(p, ", ");
+		}
+	if (!rc)
+		rc = buf_addf(out, "# %s: %zu exchanges, oldest first\n"
+			      "NUMBER asked and done; > detail; room. "
+			      "Text: exchanges/NUMBER-*/verbatim\n\n", project,
+			      r.n);
+	for (size_t i = 0; !rc && i < r.n; i++)
+		rc = memory_entry(&r, i, &shared, out, day);
+	words_count_release(&shared);
 	store_xrows_release(&r);
 	return rc;
 }

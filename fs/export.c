@@ -1,7 +1,7 @@
 /* export.c: walks the view depth-first and writes what it finds: mkdir for
  * directories, files written whole, symlinks with the view's relative
  * targets; every entry gets the view's mtime (directories after their
- * children are written). */
+ * children are written).  The root also gets the FS_EXPORT_MARKER file. */
 #include "common.h"
 #include "export.h"
 #include "store_view.h"
@@ -115,6 +115,22 @@ static int export_dir(struct walk *w, const char *vpath, const char *dpath)
 	return rc;
 }
 
+static int write_marker(const char *dir)
+{
+	static const char text[] = "This folder was written by `recallfs "
+		"export`: the memory's own files.\n`recallfs ingest` skips it.\n";
+	struct buf p = BUF_INIT(BUF_MAX_SMALL), b = BUF_INIT(sizeof(text));
+	int rc = buf_addf(&p, "%s/%s", dir, FS_EXPORT_MARKER);
+
+	if (!rc)
+		rc = buf_adds(&b, text);
+	if (!rc)
+		rc = write_all(buf_str(&p), &b);
+	buf_release(&p);
+	buf_release(&b);
+	return rc;
+}
+
 /* 0 when dir is absent (then created) or an empty directory. */
 static int prepare_dir(const char *dir)
 {
@@ -162,7 +178,11 @@ int fs_export(struct store *st, const char *dir,
 	w.v.redact = o->redact;
 	w.stats = stats;
 	w.err = err;
-	rc = export_dir(&w, "/", dir);
+	rc = write_marker(dir);
+	if (rc)
+		fail(&w, dir, rc);
+	else
+		rc = export_dir(&w, "/", dir);
 	if (!rc && !fs_view_stat(&w.v, "/", &root))
 		rc = set_time(dir, root.mtime);
 	fs_view_release(&w.v);

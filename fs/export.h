@@ -8,6 +8,11 @@
 #include "buf.h"
 #include "store.h"
 
+/* A file at the root of every export, so that `recallfs ingest` of a
+ * folder that holds one skips it instead of ingesting the memory's own
+ * files again (a mount is known by its file system type, fuse.recallfs). */
+#define FS_EXPORT_MARKER ".recallfs-export"
+
 struct fs_export_opts {
 	const char *project;    /* only this project, or NULL */
 	int redact;             /* mask secrets (as mount --redact) */

@@ -94,7 +94,8 @@ static int hook_ingest(void *ctx, const char *path, const char *name,
 	buf_release(&e);
 	memset(&io, 0, sizeof(io));
 	memset(&s, 0, sizeof(s));
-	io.project = d->o->project ? d->o->project : project;
+	io.project = d->o->project;
+	io.folder_project = project;    /* the transcript's own cwd first */
 	io.format = TX_UNKNOWN;
 	io.pending = d->o->use_llm;
 	if (d->emb && !emb_error(d->emb)) {

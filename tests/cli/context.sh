@@ -39,9 +39,9 @@ check_contains "counts the exchanges" "$out" "10 exchanges, the latest on 2026-0
 check_contains "recent section" "$out" "## Recent"
 check_contains "related section" "$out" "## Related to recent work"
 check_contains "newest first" "$(grep -m1 '^- ' <<<"$out")" "retry-payments-502"
-check_contains "core shown" "$out" "pay_send retries exponential backoff"
-check_contains "context shown" "$out" "> 5 s timeout and logs the gateway id"
-check_contains "related says what it shares" "$out" "(2026-03-01; shares cart.c"
+check_contains "core shown" "$out" "pay_send() retries on 502 with exponential backoff"
+check_contains "context shown" "$out" "  > 5 s"
+check_contains "related says what it shares" "$out" "(2026-03-01; shares src/cart.c"
 # every path names an exchange `recallfs show` reads in full
 paths=$(sed -n 's/^- \([^ ]*\) (.*/\1/p' <<<"$out")
 check_eq "ten paths" "$(wc -l <<<"$paths")" 10
@@ -206,6 +206,6 @@ for bad in "--budget 0" "--budget 12x" "--budget 2000000" "--since 2026-02-30" "
 done
 help=$(ctx --help)
 for o in --project --budget --since --json --db; do
-	check_contains "--help lists $o on its own line" "$(grep -e "^  $o " <<<"$help")" "$o"
+	check_contains "--help lists $o on its own line" "$(grep -E -e "^ +(-[a-z], )?$o " <<<"$help")" "$o"
 done
 finish

@@ -133,4 +133,36 @@ static void test_readable(void)
 	T_EQ(total, 200);
 }
 
-T_MAIN(test_deterministic, test_readable)
+/* Every exchange the generator writes is stored: 3,000 asked, 3,000 found
+ * (a session of one question and one answer used to be dropped). */
+static void test_none_lost(void)
+{
+	char root[300], cmd[1400];
+	FILE *f;
+	long total = -1;
+
+	snprintf(root, sizeof(root), "%s/n", t_tmpdir());
+	T_EQ(gen_run(root, "3000", "42"), 0);
+	snprintf(cmd, sizeof(cmd), "find '%s/projects' -name '*.jsonl' | sort",
+		 root);
+	f = popen(cmd, "r");
+	T_CHECK(f != NULL);
+	if (f) {
+		char path[1000];
+		size_t bad = 0;
+
+		total = 0;
+		while (fgets(path, sizeof(path), f)) {
+			long n;
+
+			path[strcspn(path, "\n")] = 0;
+			n = check_file(path, &bad);
+			T_CHECK(n > 0);
+			total += n > 0 ? n : 0;
+		}
+		pclose(f);
+	}
+	T_EQ(total, 3000);
+}
+
+T_MAIN(test_deterministic, test_readable, test_none_lost)

@@ -183,6 +183,11 @@ static void test_chunks(void)
 	T_EQ(l.x[0].ply_end, 19);
 	T_EQ(l.x[1].ply_start, 40);
 	T_EQ(l.x[1].ply_end, 45);
+	/* each chunk knows where its exchange opened and its place */
+	T_EQ(l.x[0].part, 1);
+	T_EQ(l.x[1].part, 3);
+	T_EQ(l.x[1].nparts, 3);
+	T_EQ(l.x[1].open, 0);
 	fx_release(&c);
 
 	fx_init(&c, "c7b");
@@ -197,6 +202,8 @@ static void test_chunks(void)
 	fx_release(&c);
 }
 
+static enum seg_skip last_reason;
+
 static int automated(const char *first_user)
 {
 	struct tx_conv c;
@@ -209,6 +216,7 @@ static int automated(const char *first_user)
 	FX_U(&c, LONG_Q);
 	FX_A(&c, LONG_A);
 	r = seg_is_automated(&c);
+	last_reason = seg_skip_reason(&c);
 	seg_split(&c, &l);
 	if (r && l.n)
 		r = -1;           /* automated but still split */
@@ -228,7 +236,11 @@ static void test_automated_prompts(void)
 	     1);
 	T_EQ(automated("This session is being continued from a previous "
 		       "conversation that ran out of context. Summary: ..."), 1);
+	T_EQ(automated("Your task is to create a detailed summary of the "
+		       "conversation so far."), 1);
+	T_EQ(last_reason, SEG_SKIP_COMPACTION);
 	T_EQ(automated("  Grade the following essay for clarity."), 1);
+	T_EQ(last_reason, SEG_SKIP_PROMPT);
 	/* a person saying similar words is not automated */
 	T_EQ(automated("You are wrong about the retry loop, look again at "
 		       "upload.c please."), 0);
@@ -237,7 +249,8 @@ static void test_automated_prompts(void)
 	T_EQ(automated(LONG_Q), 0);
 }
 
-/* Rule 6: a one-shot scripted run (1 user + 1 assistant ply, no tools). */
+/* Rule 6: one question and one answer is a person's conversation, kept;
+ * a one-shot run the transcript marks as scripted is skipped. */
 static void test_one_shot(void)
 {
 	struct tx_conv c;
@@ -246,9 +259,20 @@ static void test_one_shot(void)
 	fx_init(&c, "one");
 	FX_U(&c, LONG_Q);
 	FX_A(&c, LONG_A);
-	T_EQ(seg_is_automated(&c), 1);
+	T_EQ(seg_is_automated(&c), 0);
+	T_EQ(seg_skip_reason(&c), SEG_KEEP);
+	seg_split(&c, &l);
+	T_EQ(l.n, 1);
+	c.scripted = 1;         /* claude -p: entrypoint sdk-cli */
+	T_EQ(seg_skip_reason(&c), SEG_SKIP_SCRIPTED);
+	T_STREQ(seg_skip_name(SEG_SKIP_SCRIPTED), "scripted one-shot run");
+	l.n = 0;
 	seg_split(&c, &l);
 	T_EQ(l.n, 0);
+	/* a scripted session with a second human turn is someone's work */
+	FX_U(&c, "And the download path too, the same way please.");
+	FX_A(&c, LONG_A);
+	T_EQ(seg_skip_reason(&c), SEG_KEEP);
 	fx_release(&c);
 
 	/* with a tool call it is real work */

@@ -76,7 +76,7 @@ static void test_schema(void)
 	struct store st;
 
 	open_fresh(&st, "schema.db");
-	T_EQ(count(&st, "PRAGMA user_version"), 3);
+	T_EQ(count(&st, "PRAGMA user_version"), 4);
 	T_EQ(count(&st, "PRAGMA foreign_keys"), 1);
 	check_integrity(&st);
 	store_close(&st);
@@ -176,7 +176,7 @@ static void test_reopen_readonly(void)
 	store_close(&st);
 	buf_addf(&path, "%s/ro.db", t_tmpdir());
 	T_EQ(store_open(path.p, STORE_RDONLY, &st, &err), 0);
-	T_EQ(count(&st, "PRAGMA user_version"), 3);
+	T_EQ(count(&st, "PRAGMA user_version"), 4);
 	store_close(&st);
 	T_CHECK(store_open("/nonexistent/dir/x.db", STORE_RDONLY, &st, &err)
 		< 0);
@@ -185,5 +185,105 @@ static void test_reopen_readonly(void)
 	buf_release(&err);
 }
 
+/* A command that only reads never creates a database (issue 12.1). */
+static void test_no_create(void)
+{
+	struct store st;
+	struct buf path = BUF_INIT(BUF_MAX_SMALL), err = BUF_INIT(BUF_MAX_SMALL);
+
+	buf_addf(&path, "%s/absent.db", t_tmpdir());
+	unlink(path.p);
+	T_EQ(store_open(path.p, STORE_RDONLY, &st, &err), -ENOENT);
+	T_CHECK(strstr(buf_str(&err), "no memory there yet") != NULL);
+	buf_reset(&err);
+	T_EQ(store_open(path.p, STORE_NOCREATE, &st, &err), -ENOENT);
+	T_EQ(access(path.p, F_OK), -1);
+	T_EQ(store_open(path.p, 0, &st, &err), 0);
+	store_close(&st);
+	T_EQ(store_open(path.p, STORE_NOCREATE, &st, &err), 0);
+	store_close(&st);
+	buf_release(&path);
+	buf_release(&err);
+}
+
+static void test_abs_path(void)
+{
+	char cwd[4096], *p;
+	struct buf want = BUF_INIT(BUF_MAX_SMALL);
+
+	T_CHECK(getcwd(cwd, sizeof(cwd)) != NULL);
+	p = store_abs_path("/x/y.db");
+	T_STREQ(p, "/x/y.db");
+	free(p);
+	p = store_abs_path("r.db");
+	buf_addf(&want, "%s/r.db", strcmp(cwd, "/") ? cwd : "");
+	T_STREQ(p, buf_str(&want));
+	free(p);
+	/* an existing folder is made real: no ".." left */
+	T_EQ(chdir(t_tmpdir()), 0);
+	p = store_abs_path("../m.db");
+	T_CHECK(p[0] == '/' && !strstr(p, ".."));
+	free(p);
+	/* a folder not there yet is joined as written */
+	p = store_abs_path("new/dir/m.db");
+	T_CHECK(p[0] == '/' && strstr(p, "/new/dir/m.db"));
+	free(p);
+	T_EQ(chdir(cwd), 0);
+	buf_release(&want);
+}
+
+/* Forgetting keeps a tombstone with the exchange's identity, no text;
+ * dropping (ingest replacing an exchange) keeps none; unforget removes it
+ * and marks the conversation for a full re-read. */
+static void test_tombstone(void)
+{
+	struct store st;
+	struct buf src = BUF_INIT(BUF_MAX_SMALL);
+	int64_t pid, cid, id, id2, id3;
+	size_t np;
+
+	open_fresh(&st, "tomb.db");
+	T_EQ(store_begin(&st), 0);
+	T_EQ(store_project(&st, "app", 1, &pid), 0);
+	T_EQ(store_conv_put(&st, pid, "s1", NULL, NULL, "/t/s1.jsonl", 6, 0, 0,
+			    &cid), 0);
+	id = put(&st, pid, cid, 0, "user: the secret is hunter2\n", "r");
+	id2 = put(&st, pid, cid, 2, "user: second\n", "r");
+	id3 = put(&st, pid, cid, 4, "user: third\n", "r");
+	T_EQ(store_commit(&st), 0);
+	T_EQ(store_forgotten(&st, "s1", 0, NULL), 0);
+	T_EQ(store_begin(&st), 0);
+	T_EQ(store_delete_exchange(&st, id), 0);
+	T_EQ(store_drop_exchange(&st, id2), 0);
+	T_EQ(store_commit(&st), 0);
+	check_integrity(&st);
+	T_EQ(store_forgotten(&st, "s1", 0, NULL), 1);
+	T_EQ(store_forgotten(&st, "s1", 2, NULL), 0);   /* dropped, not forgot */
+	T_EQ(store_forgotten(&st, "s2", 0, NULL), 0);
+	T_EQ(count(&st, "SELECT count(*) FROM forgotten"), 1);
+	T_EQ(count(&st, "SELECT count(*) FROM forgotten WHERE"
+		   " instr(project||conv_key||coalesce(source_id,''),"
+		   " 'hunter2')"), 0);
+	/* with message ids on both sides they decide (plies may be renumbered
+	 * by a newer reader); else the ply */
+	T_EQ(sqlite3_exec(st.db, "UPDATE forgotten SET source_id='u1'", NULL,
+			  NULL, NULL), SQLITE_OK);
+	T_EQ(store_forgotten(&st, "s1", 7, "u1"), 1);
+	T_EQ(store_forgotten(&st, "s1", 0, "u9"), 0);
+	T_EQ(store_forgotten(&st, "s1", 0, NULL), 1);
+	T_EQ(store_unforget(&st, "000002", &src), -ENOENT);
+	T_EQ(store_unforget(&st, "slug", &src), -EINVAL);
+	T_EQ(store_unforget(&st, "000001-fix-retry", &src), 0);
+	T_STREQ(buf_str(&src), "/t/s1.jsonl");
+	T_EQ(store_forgotten(&st, "s1", 0, NULL), 0);
+	T_EQ(store_conv_find(&st, "s1", &cid, &np), 0);
+	T_EQ(np, 0);
+	T_EQ(store_unforget(&st, "1", &src), -ENOENT);
+	(void)id3;
+	store_close(&st);
+	buf_release(&src);
+}
+
 T_MAIN(test_schema, test_project_names, test_put_get_delete,
-       test_update_distilled, test_reopen_readonly)
+       test_update_distilled, test_reopen_readonly, test_no_create,
+       test_abs_path, test_tombstone)

@@ -80,8 +80,9 @@ static void test_fixture_session(void)
 	T_EQ(c->msg[1].paths.n, 1);
 	T_STREQ(c->msg[1].paths.v[0], "/home/dev/cachelab/tests/cache_test.c");
 	T_STREQ(c->msg[2].tools, "Edit: src/cache.c\nGrep: time\\(NULL\\)");
-	T_EQ(c->msg[2].paths.n, 2);
-	T_STREQ(c->msg[2].paths.v[1], "src");
+	/* the directory a Grep searches is no file touched */
+	T_EQ(c->msg[2].paths.n, 1);
+	T_STREQ(c->msg[2].paths.v[0], "src/cache.c");
 	/* interrupt, meta, /model, stdout, compact summary: no human turn */
 	T_EQ(c->msg[3].role, TX_USER);
 	T_STREQ(c->msg[3].text, "Good. Now run the test a hundred times to "
@@ -168,6 +169,74 @@ static void test_injected_not_human(void)
 		T_STREQ(c->msg[2].text, "/review the login flow");
 		T_STREQ(c->msg[2].source_id, "slash");
 	}
+	tx_set_release(&s);
+	buf_release(&b);
+}
+
+/* What the human typed while the agent worked comes as a queue-operation
+ * enqueue line: a human turn, in file order; queued notifications and
+ * commands are not, nor is a queued text that came back as a user line.
+ * "/compact ARGS" is no request to the agent. */
+static void test_queued_and_builtin(void)
+{
+	struct buf b = BUF_INIT(BUF_MAX_TEXT);
+	struct tx_set s = TX_SET_INIT;
+	struct tx_conv *c;
+
+	user(&b, "u1", NULL, "Implement the review page");
+	asst(&b, "a1", "u1", "m1", TEXT("Starting with the schema."));
+	buf_adds(&b, "{\"type\":\"queue-operation\",\"operation\":"
+		 "\"enqueue\",\"timestamp\":\"2026-01-01T00:01:00Z\","
+		 "\"sessionId\":\"S\",\"content\":\"new beads for the epic "
+		 "were added. tackle them\"}\n"
+		 "{\"type\":\"queue-operation\",\"operation\":\"enqueue\","
+		 "\"sessionId\":\"S\",\"content\":\"<task-notification>"
+		 "<task-id>b1</task-id></task-notification>\"}\n"
+		 "{\"type\":\"queue-operation\",\"operation\":\"enqueue\","
+		 "\"sessionId\":\"S\",\"content\":\"/mcp\"}\n"
+		 "{\"type\":\"queue-operation\",\"operation\":\"remove\","
+		 "\"sessionId\":\"S\"}\n");
+	asst(&b, "a2", "a1", "m2", TEXT("Both beads are done."));
+	user(&b, "u2", "a2", "<command-name>/compact</command-name>"
+	     "<command-args>keep the API notes</command-args>");
+	user(&b, "u3", "u2", "<command-name>/review</command-name>"
+	     "<command-args>the login flow</command-args>");
+	T_EQ(tx_str("q.jsonl", b.p, &s, NULL), 0);
+	c = s.n ? &s.conv[0] : NULL;
+	T_EQ(tx_count(c, TX_USER), 3);
+	if (c && c->nmsg == 5) {
+		T_EQ(c->msg[2].role, TX_USER);
+		T_STREQ(c->msg[2].text, "new beads for the epic were added. "
+			"tackle them");
+		T_EQ(c->msg[2].time, 1767225660);
+		T_STREQ(c->msg[4].text, "/review the login flow");
+	}
+	tx_set_release(&s);
+	/* the same text as a user line later: counted once */
+	user(&b, "u4", "u3", "new beads for the epic were added. tackle them");
+	T_EQ(tx_str("q.jsonl", b.p, &s, NULL), 0);
+	T_EQ(tx_count(s.n ? &s.conv[0] : NULL, TX_USER), 3);
+	tx_set_release(&s);
+	buf_release(&b);
+}
+
+/* The entrypoint says whether a run was interactive: "cli" is a person,
+ * "sdk-cli" (claude -p) and the SDKs are scripts. */
+static void test_entrypoint(void)
+{
+	struct buf b = BUF_INIT(BUF_MAX_TEXT);
+	struct tx_set s = TX_SET_INIT;
+
+	line(&b, "user", "u1", NULL, "\"entrypoint\":\"sdk-cli\","
+	     "\"message\":{\"role\":\"user\",\"content\":\"Grade it\"}");
+	T_EQ(tx_str("e.jsonl", b.p, &s, NULL), 0);
+	T_CHECK(s.n == 1 && s.conv[0].scripted);
+	tx_set_release(&s);
+	buf_reset(&b);
+	line(&b, "user", "u1", NULL, "\"entrypoint\":\"cli\","
+	     "\"message\":{\"role\":\"user\",\"content\":\"Why?\"}");
+	T_EQ(tx_str("e.jsonl", b.p, &s, NULL), 0);
+	T_CHECK(s.n == 1 && !s.conv[0].scripted);
 	tx_set_release(&s);
 	buf_release(&b);
 }
@@ -474,6 +543,7 @@ static void test_summary_only_and_skips(void)
 }
 
 T_MAIN(test_fixture_session, test_group_by_message_id, test_injected_not_human,
+       test_queued_and_builtin, test_entrypoint,
        test_tool_results, test_parent_order, test_dedupe_and_cycles,
        test_sidechains, test_subagent_files, test_truncated_last_line,
        test_ids_stable, test_summary_only_and_skips)
