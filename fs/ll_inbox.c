@@ -252,20 +252,27 @@ static void reply_entry(fuse_req_t req, struct fsd *d, const char *rel,
 	fuse_reply_entry(req, &e);
 }
 
+/* Answers a lookup (or mkdir) of rel: its entry, unless rc already says
+ * why not; releases rel. */
+static void reply_rel(fuse_req_t req, struct fsd *d, int rc, struct buf *rel)
+{
+	struct stat st;
+
+	if (!rc)
+		rc = fs_inbox_getattr(d->inbox, buf_str(rel), &st);
+	if (rc)
+		fuse_reply_err(req, -rc);
+	else
+		reply_entry(req, d, buf_str(rel), &st);
+	buf_release(rel);
+}
+
 static void ib_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 {
 	struct fsd *d = D(req, OP_LOOKUP);
 	struct buf rel = BUF_INIT(BUF_MAX_SMALL);
-	struct stat st;
-	int rc = child_rel(d, parent, name, &rel);
 
-	if (!rc)
-		rc = fs_inbox_getattr(d->inbox, buf_str(&rel), &st);
-	if (rc)
-		fuse_reply_err(req, -rc);
-	else
-		reply_entry(req, d, buf_str(&rel), &st);
-	buf_release(&rel);
+	reply_rel(req, d, child_rel(d, parent, name, &rel), &rel);
 }
 
 static void forget_one(struct fsd *d, uint64_t ino, uint64_t n)
@@ -617,7 +624,6 @@ static void ib_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name,
 {
 	struct fsd *d = D(req, OP_MKDIR);
 	struct buf rel = BUF_INIT(BUF_MAX_SMALL);
-	struct stat st;
 	int rc = child_rel(d, parent, name, &rel);
 
 	(void)mode;
@@ -628,13 +634,7 @@ static void ib_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name,
 		rc = -EACCES;
 	if (!rc)
 		rc = fs_inbox_mkdir(d->inbox, buf_str(&rel));
-	if (!rc)
-		rc = fs_inbox_getattr(d->inbox, buf_str(&rel), &st);
-	if (rc)
-		fuse_reply_err(req, -rc);
-	else
-		reply_entry(req, d, buf_str(&rel), &st);
-	buf_release(&rel);
+	reply_rel(req, d, rc, &rel);
 }
 
 /* unlink or rmdir of parent/name. */
