@@ -12,6 +12,26 @@
 #include "llm.h"
 #include "mount.h"
 
+/* -o values: "nonempty" is ours (libfuse 3 dropped it), the rest go to
+ * FUSE; a comma list is split. */
+static void add_fuse_opts(struct fs_mount_opts *o, const char *arg)
+{
+	char *copy = xstrdup(arg), *p = copy;
+
+	while (p) {
+		char *comma = strchr(p, ',');
+
+		if (comma)
+			*comma = 0;
+		if (!strcmp(p, "nonempty"))
+			o->nonempty = 1;
+		else if (*p)
+			strv_push(&o->fuse_opts, p);
+		p = comma ? comma + 1 : NULL;
+	}
+	free(copy);
+}
+
 static const char usage_text[] =
 	"MOUNTPOINT [-f] [--read-only] [--project P] [--redact]\n"
 	"       [-o fuse-opts] [--distiller heuristic|llm] [--db FILE]";
@@ -45,7 +65,7 @@ int cmd_mount(int argc, char **argv)
 		case 'R': o.redact = 1; break;
 		case 'D': distiller = optarg; break;
 		case 'd': o.debug = o.foreground = 1; break;
-		case 'o': strv_push(&o.fuse_opts, optarg); break;
+		case 'o': add_fuse_opts(&o, optarg); break;
 		case 'h': printf("usage: recallfs mount %s\n", usage_text);
 			strv_clear(&o.fuse_opts);
 			return 0;

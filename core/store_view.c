@@ -454,6 +454,74 @@ int store_view_counts(struct store *st, struct store_view_counts *c)
 	return rc == SQLITE_ROW ? 0 : -err_from_sqlite(rc);
 }
 
+/* Runs sql (no parameters) and hands each row's first ncol integers to
+ * the growing array *out of records of ncol int64 each. */
+static int int_rows(struct store *st, const char *sql, int ncol,
+		    int64_t **out, size_t *n)
+{
+	sqlite3_stmt *s;
+	size_t cap = 0;
+	int rc = sqlite3_prepare_v2(st->db, sql, -1, &s, NULL);
+
+	*out = NULL;
+	*n = 0;
+	if (rc)
+		return -err_from_sqlite(rc);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		XGROW(*out, cap, (*n + 1) * (size_t)ncol);
+		for (int i = 0; i < ncol; i++)
+			(*out)[*n * (size_t)ncol + (size_t)i] =
+				sqlite3_column_int64(s, i);
+		(*n)++;
+	}
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE) {
+		free(*out);
+		*out = NULL;
+		*n = 0;
+		return -err_from_sqlite(rc);
+	}
+	return 0;
+}
+
+int store_view_summary(struct store *st, struct store_psum **out,
+		       size_t *n)
+{
+	return int_rows(st, "SELECT project_id, count(*), max(id) FROM"
+			" exchanges GROUP BY project_id ORDER BY project_id",
+			3, (int64_t **)out, n);
+}
+
+int store_view_fingerprints(struct store *st, struct store_xfp **out,
+			    size_t *n)
+{
+	return int_rows(st, "SELECT id, project_id, length(distilled) * 65599"
+			" + tokens_distilled * 257 + state * 17 +"
+			" length(distiller) + (SELECT count(*) FROM"
+			" exchange_rooms r WHERE r.exchange_id=e.id) * 7919 +"
+			" (SELECT count(*) FROM exchange_files f WHERE"
+			" f.exchange_id=e.id) * 104729 FROM exchanges e"
+			" ORDER BY id", 3, (int64_t **)out, n);
+}
+
+static int cmp_pair(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+int store_view_owners(struct store *st, int64_t **out, size_t *n)
+{
+	/* the (project_id, id) index holds both: no table row is read */
+	int rc = int_rows(st, "SELECT id, project_id FROM exchanges INDEXED BY"
+			  " exchanges_project", 2, out, n);
+
+	if (!rc && *n)
+		qsort(*out, *n, 2 * sizeof(**out), cmp_pair);
+	return rc;
+}
+
 int store_view_data_version(struct store *st, int64_t *v)
 {
 	return one_int(st, "PRAGMA data_version", 0, NULL, v);

@@ -113,6 +113,24 @@ struct store_view_counts {
 };
 int store_view_counts(struct store *st, struct store_view_counts *c);
 
+/* Per project: how many exchanges and the largest id (an index-only
+ * query: cheap enough to run after every commit), by project id. */
+struct store_psum {
+	int64_t pid, count, maxid;
+};
+int store_view_summary(struct store *st, struct store_psum **out,
+		       size_t *n);
+/* Every exchange's id with a fingerprint of its distilled fields, by id
+ * (reads every row: for telling a redistill apart from nothing). */
+struct store_xfp {
+	int64_t id, pid, fp;
+};
+int store_view_fingerprints(struct store *st, struct store_xfp **out,
+			    size_t *n);
+
+/* (exchange id, project id) pairs, by exchange id (2 * *n values). */
+int store_view_owners(struct store *st, int64_t **out, size_t *n);
+
 /* SQLite's PRAGMA data_version: changes when another connection commits. */
 int store_view_data_version(struct store *st, int64_t *v);
 

@@ -4,9 +4,13 @@
  *   exchanges  the seven files of an exchange, by id
  *   generated  README.md, status, MEMORY.md and query files, by a key
  *   projects   per project: its exchanges, rooms, conversations and
- *              files/ tree (fs_pidx), and the project ids by name
+ *              files/ tree (fs_pidx; every project that was used, kept
+ *              by project id), and the project ids by name
+ *   owners     exchange id -> project id (inode numbers carry only the
+ *              exchange)
  *   times      the latest exchange time of a project (directory mtimes)
- * An entry made for an older generation (v->gen) is recomputed.  With
+ * An entry made for an older generation (v->gen) is recomputed, except a
+ * project index in a managed view (the mount replaces those itself).  With
  * --redact every file is masked here, once, before its size is known. */
 #include "common.h"
 #include "view_int.h"
@@ -24,7 +28,6 @@
 #define XBATCH 16               /* read together on a miss */
 #define XCACHE_MAX (16u << 20)  /* bytes of rendered exchanges */
 #define NG 32
-#define NF 8
 
 struct xslot {
 	int64_t id, mtime;
@@ -42,9 +45,8 @@ struct gslot {
 
 struct pslot {
 	int64_t pid;
-	uint64_t gen, used;
-	int valid;
-	struct fs_pidx p;
+	uint64_t gen;
+	struct fs_pidx *p;
 };
 
 struct tslot {
@@ -59,11 +61,16 @@ struct fs_cache {
 	struct tslot t[NT];     /* latest exchange time per project (0: all) */
 	struct xslot x[NX];
 	struct gslot g[NG];
-	struct pslot f[NF];
+	struct gslot scratch;   /* v->fresh: the last rendering */
+	struct pslot *f;        /* by pid */
+	size_t nf, capf;
 	size_t xbytes;          /* content held by x[] */
 	struct strv pnames;     /* project names and ids, for pnames_gen */
 	int64_t *pids;
 	uint64_t pnames_gen;
+	int64_t *owners;        /* (exchange id, project id) pairs by id, */
+	size_t nowners;         /* for owners_gen */
+	uint64_t owners_gen;
 	uint64_t tick;
 };
 
@@ -89,10 +96,14 @@ void fs_view_release(struct fs_view *v)
 		free(c->g[i].key);
 		buf_release(&c->g[i].b);
 	}
-	for (int i = 0; i < NF; i++)
-		fs_pidx_release(&c->f[i].p);
+	free(c->scratch.key);
+	buf_release(&c->scratch.b);
+	for (size_t i = 0; i < c->nf; i++)
+		fs_pidx_free(c->f[i].p);
+	free(c->f);
 	strv_clear(&c->pnames);
 	free(c->pids);
+	free(c->owners);
 	free(c);
 	v->cache = NULL;
 }
@@ -267,7 +278,7 @@ int fs_cache_xfile(struct fs_view *v, struct fs_pidx *p, uint32_t xi,
  * else waits for a query). */
 static int render_slow(struct fs_view *v, enum fs_what what, int64_t pid,
 		       const char *project, const char *qname,
-		       const char *qscope, struct buf *b)
+		       const char *qscope, int json, struct buf *b)
 {
 	struct store *st = v->slow_begin ? v->slow_begin(v->slow_ctx) : v->st;
 	int rc;
@@ -279,7 +290,7 @@ static int render_slow(struct fs_view *v, enum fs_what what, int64_t pid,
 	} else if (what == FSW_MEMORY) {
 		rc = fs_content_memory(st, pid, project, b);
 	} else {
-		rc = fs_content_query(st, qname, qscope, b);
+		rc = fs_content_query(st, qname, qscope, json, b);
 		if (rc < 0) {
 			/* the store failed: still a file that says so */
 			buf_reset(b);
@@ -293,7 +304,7 @@ static int render_slow(struct fs_view *v, enum fs_what what, int64_t pid,
 
 static int render(struct fs_view *v, enum fs_what what, int64_t pid,
 		  const char *project, const char *qname, const char *qscope,
-		  struct buf *b, int64_t *mtime)
+		  int json, struct buf *b, int64_t *mtime)
 {
 	int rc;
 
@@ -307,9 +318,10 @@ static int render(struct fs_view *v, enum fs_what what, int64_t pid,
 		/* the project's latest exchange time, so it is deterministic */
 		rc = fs_cache_ptime(v, pid, mtime);
 		return rc ? rc : render_slow(v, what, pid, project, NULL, NULL,
-					     b);
+					     0, b);
 	case FSW_STATUS: case FSW_QUERY:
-		return render_slow(v, what, pid, project, qname, qscope, b);
+		return render_slow(v, what, pid, project, qname, qscope, json,
+				   b);
 	default:
 		return -EINVAL;
 	}
@@ -326,7 +338,7 @@ static struct gslot *gfind(struct fs_cache *c, const char *key, uint64_t gen)
 
 int fs_cache_generated(struct fs_view *v, enum fs_what what, int64_t pid,
 		       const char *project, const char *qname,
-		       const char *qscope, const struct buf **out,
+		       const char *qscope, int json, const struct buf **out,
 		       int64_t *mtime)
 {
 	struct fs_cache *c = v->cache;
@@ -336,13 +348,14 @@ int fs_cache_generated(struct fs_view *v, enum fs_what what, int64_t pid,
 	int64_t t;
 	int rc;
 
-	buf_addf(&key, "%d\t%lld\t%s\t%s", (int)what, (long long)pid,
-		 qname ? qname : "", qscope ? qscope : "");
-	s = gfind(c, buf_str(&key), gen);
+	buf_addf(&key, "%d\t%lld\t%d\t%s\t%s", (int)what, (long long)pid,
+		 json, qname ? qname : "", qscope ? qscope : "");
+	s = v->fresh && what != FSW_README ? NULL : gfind(c, buf_str(&key), gen);
 	if (!s) {
 		/* the view may be used by others while this renders: the slot
 		 * is chosen afterwards */
-		rc = render(v, what, pid, project, qname, qscope, &b, &t);
+		rc = render(v, what, pid, project, qname, qscope, json, &b,
+			    &t);
 		if (!rc)
 			rc = maybe_redact(v, &b);
 		if (rc) {
@@ -354,6 +367,8 @@ int fs_cache_generated(struct fs_view *v, enum fs_what what, int64_t pid,
 		for (int i = 1; i < NG; i++)
 			if (c->g[i].used < s->used)
 				s = &c->g[i];
+		if (v->fresh && what != FSW_README)
+			s = &c->scratch;
 		free(s->key);
 		buf_release(&s->b);
 		s->key = buf_detach(&key);
@@ -368,37 +383,76 @@ int fs_cache_generated(struct fs_view *v, enum fs_what what, int64_t pid,
 	return 0;
 }
 
+/* The slot of project pid (inserted, empty, when absent: the array is
+ * kept by pid). */
+static struct pslot *pslot(struct fs_cache *c, int64_t pid)
+{
+	size_t lo = 0, hi = c->nf;
+
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+
+		if (c->f[mid].pid == pid)
+			return &c->f[mid];
+		if (c->f[mid].pid < pid)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	XGROW(c->f, c->capf, c->nf + 1);
+	memmove(&c->f[lo + 1], &c->f[lo], (c->nf - lo) * sizeof(*c->f));
+	c->nf++;
+	memset(&c->f[lo], 0, sizeof(*c->f));
+	c->f[lo].pid = pid;
+	return &c->f[lo];
+}
+
+void fs_pidx_free(struct fs_pidx *p)
+{
+	if (p) {
+		fs_pidx_release(p);
+		free(p);
+	}
+}
+
 int fs_cache_pidx(struct fs_view *v, int64_t pid, struct fs_pidx **p)
 {
-	struct fs_cache *c = v->cache;
-	struct pslot *s = NULL, *old = &c->f[0];
+	struct pslot *s = pslot(v->cache, pid);
 	int rc;
 
-	for (int i = 0; i < NF && !s; i++) {
-		if (c->f[i].valid && c->f[i].pid == pid && c->f[i].gen == v->gen)
-			s = &c->f[i];
-		else if (c->f[i].used < old->used)
-			old = &c->f[i];
+	if (s->p && (v->managed || s->gen == v->gen)) {
+		*p = s->p;
+		return 0;
 	}
-	if (!s) {
-		s = old;
-		fs_pidx_release(&s->p);
-		s->valid = 0;
-		rc = fs_pidx_build(v->st, pid, &s->p);
-		/* the rows it was built from (tens of MB at 100k exchanges)
-		 * go back to the system, not just to malloc */
-		malloc_trim(0);
-		if (rc) {
-			fs_pidx_release(&s->p);
-			return rc;
-		}
-		s->pid = pid;
-		s->gen = v->gen;
-		s->valid = 1;
+	fs_pidx_free(s->p);
+	s->p = xcalloc(1, sizeof(*s->p));
+	rc = fs_pidx_build(v->st, pid, s->p);
+	/* the rows it was built from (tens of MB at 100k exchanges) go
+	 * back to the system, not just to malloc */
+	malloc_trim(0);
+	if (rc) {
+		fs_pidx_free(s->p);
+		s->p = NULL;
+		return rc;
 	}
-	s->used = ++c->tick;
-	*p = &s->p;
+	s->gen = v->gen;
+	*p = s->p;
 	return 0;
+}
+
+void fs_view_set_pidx(struct fs_view *v, int64_t pid, struct fs_pidx *p,
+		      struct fs_pidx **old)
+{
+	struct pslot *s = pslot(v->cache, pid);
+
+	*old = s->p;
+	s->p = p;
+	s->gen = v->gen;
+}
+
+struct fs_pidx *fs_view_get_pidx(struct fs_view *v, int64_t pid)
+{
+	return pslot(v->cache, pid)->p;
 }
 
 static int load_projects(struct fs_view *v)
@@ -437,6 +491,51 @@ int fs_cache_project(struct fs_view *v, const char *name, int64_t *pid)
 			*pid = c->pids[i];
 			return 0;
 		}
+	return -ENOENT;
+}
+
+int fs_cache_project_name(struct fs_view *v, int64_t pid, const char **name)
+{
+	struct fs_cache *c = v->cache;
+	int rc = load_projects(v);
+
+	if (rc)
+		return rc;
+	for (size_t i = 0; i < c->pnames.n; i++)
+		if (c->pids[i] == pid) {
+			*name = c->pnames.v[i];
+			return 0;
+		}
+	return -ENOENT;
+}
+
+int fs_cache_xpid(struct fs_view *v, int64_t xid, int64_t *pid)
+{
+	struct fs_cache *c = v->cache;
+	size_t lo = 0, hi;
+
+	if (c->owners_gen != v->gen) {
+		free(c->owners);
+		c->owners = NULL;
+		c->owners_gen = 0;
+		if (store_view_owners(v->st, &c->owners, &c->nowners))
+			return -EIO;
+		c->owners_gen = v->gen;
+	}
+	hi = c->nowners;
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		int64_t id = c->owners[2 * mid];
+
+		if (id == xid) {
+			*pid = c->owners[2 * mid + 1];
+			return 0;
+		}
+		if (id < xid)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
 	return -ENOENT;
 }
 

@@ -347,14 +347,18 @@ int fs_content_readme(int live, int inbox, const char *only_project,
 		"PATH\n");
 	if (!rc && live)
 		rc = buf_adds(out,
-			"query/TERMS, query/TERMS.json  search (also "
-			"projects/P/query/); ls query/ lists nothing\n"
+			"query/TERMS, query.json/TERMS  search, as text or JSON "
+			"(also projects/P/query/);\n"
+			"                                ls query/ lists nothing; "
+			"%XX in TERMS is a byte\n"
 			"status                          counts and the inbox "
 			"queue\n");
 	if (!rc && inbox)
 		rc = buf_adds(out,
 			"inbox/, inbox/P/                copy transcripts here "
-			"to ingest them (P names the project)\n");
+			"to ingest them (P names the project)\n"
+			"rm -r projects/P/exchanges/ID   forgets that exchange "
+			"(a removal of more forgets nothing)\n");
 	if (!rc)
 		rc = buf_adds(out,
 			"\nTry: grep -ri 'timeout' projects/*/exchanges/*/distilled"
@@ -412,14 +416,8 @@ int fs_content_status(struct store *st, const char *only_project,
 	return rc;
 }
 
-int fs_content_query(struct store *st, const char *name,
-		     const char *scope_project, struct buf *out)
+int fs_content_query(struct store *st, const char *terms,
+		     const char *scope_project, int json, struct buf *out)
 {
-	size_t n = strlen(name);
-	int json = n > 5 && !strcmp(name + n - 5, ".json");
-	char *terms = xstrndup(name, json ? n - 5 : n);
-	int rc = fs_render_query(st, terms, scope_project, json, out);
-
-	free(terms);
-	return rc;
+	return fs_render_query(st, terms, scope_project, json, out);
 }

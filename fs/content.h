@@ -35,10 +35,11 @@ int fs_content_readme(int live, int inbox, const char *only_project,
  * is set). */
 int fs_content_status(struct store *st, const char *only_project,
 		      struct buf *out);
-/* A query file: name is "<terms>" or "<terms>.json"; scope_project limits
- * the results (NULL: all projects). */
-int fs_content_query(struct store *st, const char *name,
-		     const char *scope_project, struct buf *out);
+/* A query file of query/ (json 0) or query.json/ (json 1): terms are the
+ * file name, decoded; scope_project limits the results (NULL: all
+ * projects). */
+int fs_content_query(struct store *st, const char *terms,
+		     const char *scope_project, int json, struct buf *out);
 
 /* "2026-02-10T21:11:56Z" for t (or "" when t is 0), appended to out. */
 int fs_time_iso(int64_t t, struct buf *out);

@@ -21,22 +21,6 @@ struct walk {
 	struct buf *err;
 };
 
-struct entries {
-	struct strv names;
-	enum fs_kind *kind;
-	size_t cap;
-};
-
-static int collect(void *ctx, const char *name, enum fs_kind kind)
-{
-	struct entries *e = ctx;
-
-	XGROW(e->kind, e->cap, e->names.n + 1);
-	e->kind[e->names.n] = kind;
-	strv_push(&e->names, name);
-	return 0;
-}
-
 static int fail(struct walk *w, const char *path, int rc)
 {
 	if (!w->err->len)
@@ -109,9 +93,9 @@ static int export_one(struct walk *w, const char *vpath, const char *dpath,
 
 static int export_dir(struct walk *w, const char *vpath, const char *dpath)
 {
-	struct entries e = { STRV_INIT, NULL, 0 };
+	struct fs_names e = FS_NAMES_INIT;
 	struct buf vp = BUF_INIT(BUF_MAX_SMALL), dp = BUF_INIT(BUF_MAX_SMALL);
-	int rc = fs_view_list(&w->v, vpath, collect, &e);
+	int rc = fs_view_list(&w->v, vpath, fs_names_add, &e);
 
 	if (rc)
 		fail(w, vpath, rc);
@@ -125,8 +109,7 @@ static int export_dir(struct walk *w, const char *vpath, const char *dpath)
 			rc = export_one(w, buf_str(&vp), buf_str(&dp),
 					e.kind[i]);
 	}
-	strv_clear(&e.names);
-	free(e.kind);
+	fs_names_release(&e);
 	buf_release(&vp);
 	buf_release(&dp);
 	return rc;

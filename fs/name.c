@@ -72,3 +72,33 @@ int fs_path_encode(const char *raw, struct buf *out)
 	}
 	return rc;
 }
+
+static int hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+int fs_name_decode(const char *name, struct buf *out)
+{
+	int rc = 0;
+
+	for (const char *p = name; !rc && *p; p++) {
+		int hi = *p == '%' ? hexval(p[1]) : -1;
+		int lo = hi >= 0 ? hexval(p[2]) : -1;
+
+		if (lo < 0) {
+			rc = buf_addc(out, *p);
+			continue;
+		}
+		if (hi || lo)
+			rc = buf_addc(out, (char)(hi << 4 | lo));
+		p += 2;
+	}
+	return rc;
+}

@@ -14,6 +14,7 @@
 #include "common.h"
 #include "view_int.h"
 #include "content.h"
+#include "ino.h"
 #include "name.h"
 #include "store_view.h"
 
@@ -130,8 +131,13 @@ static void fill_one(struct builder *b, const struct todo *w,
 	for (k = i, nsub = 0; k < w->hi; nsub++) {
 		size_t len = strcspn(b->e[k].path + start, "/");
 		size_t j = group_end(b, k, w->hi, start, len);
+		struct fs_tdir *c = &t->d[first + nsub];
 
-		t->d[first + nsub].name = xstrndup(b->e[k].path + start, len);
+		c->name = xstrndup(b->e[k].path + start, len);
+		c->parent = w->di;
+		c->depth = t->d[w->di].depth + 1;
+		c->hash = fs_ino_hash_step(t->d[w->di].hash, c->name);
+		c->ih = c->hash;
 		XGROW(*stack, *cap, *n + 1);
 		(*stack)[(*n)++] = (struct todo){ first + (uint32_t)nsub, k, j,
 						  start + len };
@@ -205,6 +211,7 @@ void fs_tree_build(struct fs_tree_input *in, struct fs_tree *t)
 	b.e = e;
 	b.n = k;
 	new_dirs(&b, 1);
+	t->d[0].hash = in->seed;
 	fill(&b);
 	/* per directory, its links sorted by exchange (index order is id
 	 * order), for lookups by name */
@@ -279,8 +286,7 @@ static int cmp_row_id(const void *key, const void *row)
 	return k < id ? -1 : k > id;
 }
 
-/* Index of exchange id in p->x, or -1. */
-static long xindex(const struct fs_pidx *p, int64_t id)
+long fs_pidx_xindex(const struct fs_pidx *p, int64_t id)
 {
 	const struct fs_xent *r = p->x.n ? bsearch(&id, p->x.v, p->x.n,
 						     sizeof(*p->x.v),
@@ -311,14 +317,14 @@ static int tree_from(struct store *st, int64_t pid, const struct fs_pidx *p,
 		     enum src s, struct fs_tree *t)
 {
 	struct store_xrows r = STORE_XROWS_INIT;
-	struct fs_tree_input in = { NULL, 0, 0 };
+	struct fs_tree_input in = { NULL, 0, 0, (uint64_t)s + 1 };
 	struct buf b = BUF_INIT(BUF_MAX_SMALL);
 	int rc = s == SRC_ROOMS ? store_view_rooms_all(st, pid, &r) :
 		s == SRC_CONVS ? store_view_convs_all(st, pid, &r) :
 		store_view_files(st, pid, &r);
 
 	for (size_t i = 0; !rc && i < r.n; i++) {
-		long xi = xindex(p, r.v[i].id);
+		long xi = fs_pidx_xindex(p, r.v[i].id);
 
 		if (xi < 0 || row_path(s, &r.v[i], &b))
 			continue;       /* a name too long: not shown */
@@ -350,6 +356,99 @@ static int read_exchanges(struct store *st, int64_t pid, struct fs_pidx *p)
 	return rc;
 }
 
+/* Each directory's mtime: the latest exchange time below it (children
+ * come after their parent in d[], so a backward pass sees them first). */
+static void tree_mtimes(const struct fs_pidx *p, struct fs_tree *t)
+{
+	for (size_t i = t->nd; i-- > 0;) {
+		struct fs_tdir *d = &t->d[i];
+
+		for (uint32_t k = 0; k < d->nlink; k++) {
+			int64_t m = p->x.v[t->links[d->link + k]].mtime;
+
+			if (m > d->mtime)
+				d->mtime = m;
+		}
+		if (i && d->mtime > t->d[d->parent].mtime)
+			t->d[d->parent].mtime = d->mtime;
+	}
+}
+
+static int cmp_thash(const void *a, const void *b)
+{
+	const struct fs_thash *x = a, *y = b;
+
+	if (x->ih != y->ih)
+		return x->ih < y->ih ? -1 : 1;
+	if (x->tree != y->tree)
+		return x->tree < y->tree ? -1 : 1;
+	return x->di < y->di ? -1 : x->di > y->di;
+}
+
+#define IH_MASK ((UINT64_C(1) << FSI_TDIR_HASH_BITS) - 1)
+
+/* The index of tree directories by inode hash.  Two directories whose
+ * hashes agree in the bits an inode keeps (rare: 44 bits) are told apart
+ * by moving the later one (by tree, then index) to the next free value. */
+static void hash_index(struct fs_pidx *p)
+{
+	size_t n = 0;
+	int again = 1;
+
+	for (uint32_t w = 0; w < 3; w++)
+		n += fs_pidx_tree(p, w)->nd - 1;
+	p->th = xmalloc((n ? n : 1) * sizeof(*p->th));
+	for (uint32_t w = 0; w < 3; w++) {
+		const struct fs_tree *t = fs_pidx_tree(p, w);
+
+		for (uint32_t di = 1; di < t->nd; di++)
+			p->th[p->nth++] = (struct fs_thash){
+				t->d[di].hash & IH_MASK, di, w };
+	}
+	while (again) {
+		again = 0;
+		if (p->nth)
+			qsort(p->th, p->nth, sizeof(*p->th), cmp_thash);
+		for (size_t i = 1; i < p->nth; i++)
+			if (p->th[i].ih == p->th[i - 1].ih) {
+				p->th[i].ih = (p->th[i].ih + 1) & IH_MASK;
+				again = 1;
+			}
+	}
+	for (size_t i = 0; i < p->nth; i++) {
+		struct fs_tree *t = (struct fs_tree *)fs_pidx_tree(p,
+								    p->th[i].tree);
+
+		t->d[p->th[i].di].ih = p->th[i].ih;
+	}
+}
+
+const struct fs_tree *fs_pidx_tree(const struct fs_pidx *p, uint32_t which)
+{
+	return which == 0 ? &p->rooms : which == 1 ? &p->convs : &p->files;
+}
+
+int fs_pidx_dir(const struct fs_pidx *p, uint64_t ih, uint32_t *tree,
+		uint32_t *di)
+{
+	size_t lo = 0, hi = p->nth;
+
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+
+		if (p->th[mid].ih == ih) {
+			*tree = p->th[mid].tree;
+			*di = p->th[mid].di;
+			return 0;
+		}
+		if (p->th[mid].ih < ih)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return -ENOENT;
+}
+
 int fs_pidx_build(struct store *st, int64_t pid, struct fs_pidx *p)
 {
 	int rc = read_exchanges(st, pid, p);
@@ -364,6 +463,10 @@ int fs_pidx_build(struct store *st, int64_t pid, struct fs_pidx *p)
 		rc = store_view_project_time(st, pid, &p->mtime);
 	p->pid = pid;
 	if (!rc) {
+		tree_mtimes(p, &p->rooms);
+		tree_mtimes(p, &p->convs);
+		tree_mtimes(p, &p->files);
+		hash_index(p);
 		p->xsize = xmalloc((p->x.n ? p->x.n : 1) * FSX_N *
 				   sizeof(*p->xsize));
 		for (size_t i = 0; i < p->x.n * FSX_N; i++)
@@ -381,5 +484,6 @@ void fs_pidx_release(struct fs_pidx *p)
 	fs_tree_release(&p->convs);
 	fs_tree_release(&p->files);
 	free(p->xsize);
+	free(p->th);
 	memset(p, 0, sizeof(*p));
 }

@@ -1,12 +1,15 @@
-/* view.c: paths of the tree -> what they name (resolve), and the three
- * questions asked of a name: stat, list, read (or readlink).  Every name is
- * checked against the store, so a name that cannot exist answers ENOENT.
- * Under projects/P everything is answered from the project's index
- * (fs_pidx: binary searches, no query); content comes from content.c
- * through the caches in cache.c. */
+/* view.c: names of the tree -> what they mean (struct fs_loc), reached one
+ * step at a time from the root or decoded from an inode number; and the
+ * questions asked of a name: node (stat), list, read, readlink.  Every name
+ * is checked against the store, so a name that cannot exist answers
+ * ENOENT.  Under projects/P everything is answered from the project's
+ * index (fs_pidx: binary searches, no query); content comes from
+ * content.c through the caches in cache.c.  Paths (the export) are walked
+ * with the same steps. */
 #include "common.h"
 #include "view.h"
 #include "content.h"
+#include "ino.h"
 #include "name.h"
 #include "store_view.h"
 #include "view_int.h"
@@ -17,55 +20,32 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define MAX_PARTS 4096
+#define MAX_DEPTH 4096
 
-/* What a path resolves to. */
-struct loc {
-	enum fs_what what;
-	enum fs_kind kind;
-	char *copy;             /* the path, split in place */
-	const char **c;         /* its components */
-	size_t n;
-	int64_t pid;            /* project id (under projects/P) */
-	const char *project;    /* its name (points into copy) */
-	struct fs_pidx *p;      /* its index */
-	const struct fs_tree *t;/* rooms, conversations or files: the tree */
-	uint32_t di;            /* ... and the directory in it */
-	size_t depth;           /* of that directory below the tree's top */
-	int64_t xid;            /* exchange (XDIR, XFILE, LINK) */
-	uint32_t xi;            /* its index in p->x */
-	int xfile;              /* XFILE: enum fs_xfile */
-	int64_t mtime;
-	const char *qname;      /* QUERY: the file name */
-	const char *qscope;     /* QUERY: project scope or NULL */
-};
+enum { T_ROOMS, T_CONVS, T_FILES };
 
-static void loc_release(struct loc *l)
+void fs_loc_release(struct fs_loc *l)
 {
-	free(l->copy);
-	free(l->c);
+	free(l->project);
+	free(l->qname);
+	l->project = NULL;
+	l->qname = NULL;
 }
 
-static int split(const char *path, struct loc *l)
+static void loc_top_mtime(struct fs_view *v, struct fs_loc *l)
 {
-	size_t cap = 0;
-	char *p;
+	/* the top directories carry the latest exchange time of all, so an
+	 * export and a mount of the same memory agree */
+	if (fs_cache_ptime(v, 0, &l->mtime))
+		l->mtime = v->t0;
+}
 
-	l->copy = xstrdup(path);
-	for (p = l->copy; *p;) {
-		size_t n = strcspn(p, "/");
-
-		if (n) {
-			if (l->n == MAX_PARTS)
-				return -ENAMETOOLONG;
-			XGROW(l->c, cap, l->n + 1);
-			l->c[l->n++] = p;
-		}
-		p += n;
-		if (*p)
-			*p++ = 0;
-	}
-	return 0;
+void fs_loc_root(struct fs_view *v, struct fs_loc *l)
+{
+	memset(l, 0, sizeof(*l));
+	l->what = FSW_ROOT;
+	l->kind = FS_DIR;
+	loc_top_mtime(v, l);
 }
 
 static int cmp_id(const void *key, const void *row)
@@ -73,6 +53,19 @@ static int cmp_id(const void *key, const void *row)
 	int64_t k = *(const int64_t *)key, id = ((const struct fs_xent *)row)->id;
 
 	return k < id ? -1 : k > id;
+}
+
+static int cmp_i64(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static int hidden(const struct fs_view *v, int64_t xid)
+{
+	return v->nhidden && bsearch(&xid, v->hidden, v->nhidden,
+				     sizeof(*v->hidden), cmp_i64);
 }
 
 /* The exchange called name ("000042-slug") in p: its index. */
@@ -97,156 +90,389 @@ static int find_exchange(const struct fs_pidx *p, const char *name,
 	return 0;
 }
 
-static void set_exchange(struct loc *l, uint32_t xi)
+static void set_exchange(struct fs_loc *l, uint32_t xi)
 {
 	l->xi = xi;
 	l->xid = l->p->x.v[xi].id;
 	l->mtime = l->p->x.v[xi].mtime;
 }
 
-/* The directory kinds of the three trees, by depth. */
-static enum fs_what tree_what(const struct fs_pidx *p, const struct fs_tree *t,
-			      size_t depth)
+static const struct fs_tree *loc_tree(const struct fs_loc *l)
 {
-	if (t == &p->rooms)
+	return fs_pidx_tree(l->p, l->tree);
+}
+
+/* The kind of directory d of tree w at depth. */
+static enum fs_what tree_what(uint32_t w, uint32_t depth)
+{
+	if (w == T_ROOMS)
 		return depth == 0 ? FSW_ROOMS : depth == 1 ? FSW_ROOM_TYPE :
 			FSW_ROOM;
-	if (t == &p->convs)
+	if (w == T_CONVS)
 		return depth == 0 ? FSW_CONVS : FSW_CONV;
 	return FSW_FILES_DIR;
 }
 
-/* Below projects/P/rooms, conversations or files: directories, then
- * maybe one link. */
-static int resolve_tree(struct loc *l, const struct fs_tree *t)
+static void set_tree_dir(struct fs_loc *l, uint32_t w, uint32_t di)
 {
-	uint32_t di = 0, xi;
-	size_t i;
+	const struct fs_tdir *d = &fs_pidx_tree(l->p, w)->d[di];
 
-	l->t = t;
-	for (i = 3; i < l->n; i++) {
-		if (fs_tree_sub(t, di, l->c[i], &di))
-			break;
-	}
+	l->tree = w;
 	l->di = di;
-	l->depth = i - 3;
-	l->what = tree_what(l->p, t, l->depth);
-	if (i == l->n)
-		return 0;
-	if (i + 1 != l->n || find_exchange(l->p, l->c[i], &xi) ||
-	    fs_tree_link(t, di, xi))
-		return -ENOENT;
-	l->what = FSW_LINK;
-	l->kind = FS_LNK;
-	set_exchange(l, xi);
-	return 0;
+	l->depth = d->depth;
+	l->what = tree_what(w, d->depth);
+	l->kind = FS_DIR;
+	l->mtime = d->mtime;
 }
 
-static int resolve_exchanges(struct loc *l)
-{
-	uint32_t xi;
+/* ---- steps ---- */
 
-	l->what = FSW_EXCHANGES;
-	if (l->n == 3)
-		return 0;
-	if (l->n > 5 || find_exchange(l->p, l->c[3], &xi))
-		return -ENOENT;
-	set_exchange(l, xi);
-	l->what = FSW_XDIR;
-	if (l->n == 5) {
-		l->xfile = fs_xfile_index(l->c[4]);
-		if (l->xfile < 0)
-			return -ENOENT;
-		l->what = FSW_XFILE;
+static int step_root(struct fs_view *v, struct fs_loc *l, const char *name)
+{
+	if (!strcmp(name, "README.md")) {
+		l->what = FSW_README;
 		l->kind = FS_REG;
+	} else if (v->live && !strcmp(name, "status")) {
+		l->what = FSW_STATUS;
+		l->kind = FS_REG;
+	} else if (v->live && (!strcmp(name, "query") ||
+			       !strcmp(name, "query.json"))) {
+		l->what = FSW_QUERY_DIR;
+		l->json = name[5] != 0;
+		l->qscope = v->only_project;
+	} else if (!strcmp(name, "projects")) {
+		l->what = FSW_PROJECTS;
+	} else {
+		return -ENOENT;
 	}
 	return 0;
 }
 
-static int resolve_project(struct fs_view *v, struct loc *l)
+static int step_query(struct fs_loc *l, const char *name)
 {
-	const char *sub;
+	struct buf b = BUF_INIT(BUF_MAX_SMALL);
+
+	/* .gitignore, .git, ...: tools probing for ignore files never run a
+	 * query (and no query starts with '.') */
+	if (name[0] == '.')
+		return -ENOENT;
+	if (fs_name_decode(name, &b)) {
+		buf_release(&b);
+		return -ENAMETOOLONG;
+	}
+	l->qname = buf_detach(&b);
+	l->what = FSW_QUERY;
+	l->kind = FS_REG;
+	return 0;
+}
+
+static int step_projects(struct fs_view *v, struct fs_loc *l,
+			 const char *name)
+{
+	int64_t pid;
+	struct fs_pidx *p;
 	int rc;
 
-	l->project = l->c[1];
-	if (v->only_project && strcmp(l->project, v->only_project))
+	if (v->only_project && strcmp(name, v->only_project))
 		return -ENOENT;
-	rc = fs_cache_project(v, l->project, &l->pid);
+	rc = fs_cache_project(v, name, &pid);
 	if (!rc)
-		rc = fs_cache_pidx(v, l->pid, &l->p);
+		rc = fs_cache_pidx(v, pid, &p);
 	if (rc)
 		return rc;
+	if (!fs_ino_proj(FSP_DIR, pid))
+		return -EOVERFLOW;
+	l->pid = pid;
+	l->project = xstrdup(name);
+	l->p = p;
 	l->what = FSW_PROJECT;
 	/* a project's directories carry its latest exchange time */
-	l->mtime = l->p->mtime;
-	if (l->n == 2)
-		return 0;
-	sub = l->c[2];
-	if (!strcmp(sub, "MEMORY.md") && l->n == 3) {
+	l->mtime = p->mtime;
+	return 0;
+}
+
+static int step_project(struct fs_view *v, struct fs_loc *l,
+			const char *name)
+{
+	static const char *const trees[] = { "rooms", "conversations",
+					     "files" };
+
+	if (!strcmp(name, "MEMORY.md")) {
 		l->what = FSW_MEMORY;
 		l->kind = FS_REG;
 		return 0;
 	}
-	if (!strcmp(sub, "query") && v->live && l->n <= 4) {
-		l->what = l->n == 3 ? FSW_QUERY_DIR : FSW_QUERY;
-		l->kind = l->n == 3 ? FS_DIR : FS_REG;
-		l->qname = l->n == 4 ? l->c[3] : NULL;
+	if (v->live && (!strcmp(name, "query") ||
+			!strcmp(name, "query.json"))) {
+		l->what = FSW_QUERY_DIR;
+		l->json = name[5] != 0;
 		l->qscope = l->project;
 		return 0;
 	}
-	if (!strcmp(sub, "exchanges"))
-		return resolve_exchanges(l);
-	if (!strcmp(sub, "rooms"))
-		return resolve_tree(l, &l->p->rooms);
-	if (!strcmp(sub, "conversations"))
-		return resolve_tree(l, &l->p->convs);
-	if (!strcmp(sub, "files"))
-		return resolve_tree(l, &l->p->files);
+	if (!strcmp(name, "exchanges")) {
+		l->what = FSW_EXCHANGES;
+		return 0;
+	}
+	for (uint32_t w = 0; w < 3; w++)
+		if (!strcmp(name, trees[w])) {
+			set_tree_dir(l, w, 0);
+			return 0;
+		}
 	return -ENOENT;
 }
 
-static int resolve(struct fs_view *v, const char *path, struct loc *l)
+static int step_exchanges(struct fs_view *v, struct fs_loc *l,
+			  const char *name)
 {
-	const char *top;
+	uint32_t xi;
+
+	if (find_exchange(l->p, name, &xi) || hidden(v, l->p->x.v[xi].id))
+		return -ENOENT;
+	set_exchange(l, xi);
+	if (!fs_ino_xfile(l->xid, 0))
+		return -EOVERFLOW;
+	l->what = FSW_XDIR;
+	return 0;
+}
+
+static int step_xdir(struct fs_loc *l, const char *name)
+{
+	int f = fs_xfile_index(name);
+
+	if (f < 0)
+		return -ENOENT;
+	l->xfile = f;
+	l->what = FSW_XFILE;
+	l->kind = FS_REG;
+	return 0;
+}
+
+/* In a tree directory: a subdirectory, else a link (a link whose name is
+ * also a subdirectory's stays hidden). */
+static int step_tree(struct fs_loc *l, const char *name)
+{
+	const struct fs_tree *t = loc_tree(l);
+	uint32_t di, xi;
+
+	if (!fs_tree_sub(t, l->di, name, &di)) {
+		if (t->d[di].depth >= MAX_DEPTH)
+			return -ENAMETOOLONG;
+		set_tree_dir(l, l->tree, di);
+		return 0;
+	}
+	if (find_exchange(l->p, name, &xi) || fs_tree_link(t, l->di, xi))
+		return -ENOENT;
+	if (!fs_ino_link(l->p->x.v[xi].id, l->depth))
+		return -EOVERFLOW;
+	set_exchange(l, xi);
+	l->what = FSW_LINK;
+	l->kind = FS_LNK;
+	return 0;
+}
+
+int fs_loc_step(struct fs_view *v, struct fs_loc *l, const char *name)
+{
+	struct fs_loc c = *l;
 	int rc;
 
-	memset(l, 0, sizeof(*l));
-	l->kind = FS_DIR;
-	rc = split(path, l);
+	if (!*name || strchr(name, '/'))
+		return -ENOENT;
+	if (l->kind != FS_DIR)
+		return -ENOTDIR;
+	/* the child owns copies of the strings it keeps */
+	c.project = l->project ? xstrdup(l->project) : NULL;
+	c.qname = NULL;
+	if (c.qscope && c.qscope == l->project)
+		c.qscope = c.project;
+	switch (l->what) {
+	case FSW_ROOT:
+		rc = step_root(v, &c, name);
+		break;
+	case FSW_QUERY_DIR:
+		rc = step_query(&c, name);
+		break;
+	case FSW_PROJECTS:
+		rc = step_projects(v, &c, name);
+		break;
+	case FSW_PROJECT:
+		rc = step_project(v, &c, name);
+		break;
+	case FSW_EXCHANGES:
+		rc = step_exchanges(v, &c, name);
+		break;
+	case FSW_XDIR:
+		rc = step_xdir(&c, name);
+		break;
+	case FSW_ROOMS: case FSW_ROOM_TYPE: case FSW_ROOM: case FSW_CONVS:
+	case FSW_CONV: case FSW_FILES_DIR:
+		rc = step_tree(&c, name);
+		break;
+	default:
+		rc = -ENOENT;
+	}
+	if (rc) {
+		fs_loc_release(&c);
+		return rc;
+	}
+	fs_loc_release(l);
+	*l = c;
+	return 0;
+}
+
+/* ---- inode numbers ---- */
+
+/* projects/P of project id pid. */
+static int loc_project(struct fs_view *v, int64_t pid, struct fs_loc *l)
+{
+	const char *name;
+	int rc = fs_cache_project_name(v, pid, &name);
+
+	fs_loc_root(v, l);
+	l->what = FSW_PROJECTS;
 	if (rc)
 		return rc;
-	/* the top directories carry the latest exchange time of all, so an
-	 * export and a mount of the same memory agree */
-	if (fs_cache_ptime(v, 0, &l->mtime))
-		l->mtime = v->t0;
-	if (l->n == 0) {
-		l->what = FSW_ROOT;
-		return 0;
-	}
-	top = l->c[0];
-	if (l->n == 1 && !strcmp(top, "README.md")) {
-		l->what = FSW_README;
-		l->kind = FS_REG;
-		return 0;
-	}
-	if (v->live && l->n == 1 && !strcmp(top, "status")) {
-		l->what = FSW_STATUS;
-		l->kind = FS_REG;
-		return 0;
-	}
-	if (v->live && !strcmp(top, "query") && l->n <= 2) {
-		l->what = l->n == 1 ? FSW_QUERY_DIR : FSW_QUERY;
-		l->kind = l->n == 1 ? FS_DIR : FS_REG;
-		l->qname = l->n == 2 ? l->c[1] : NULL;
-		l->qscope = v->only_project;
-		return 0;
-	}
-	if (!strcmp(top, "projects")) {
-		l->what = FSW_PROJECTS;
-		return l->n == 1 ? 0 : resolve_project(v, l);
-	}
-	return -ENOENT;
+	return fs_loc_step(v, l, name);
 }
+
+static int loc_proj_sub(struct fs_view *v, int sub, struct fs_loc *l)
+{
+	static const char *const names[] = { NULL, "query", "query.json",
+		"exchanges", "rooms", "conversations", "files" };
+
+	return sub == FSP_DIR ? 0 : fs_loc_step(v, l, names[sub]);
+}
+
+/* Exchange xid (its directory; links to a hidden one still resolve). */
+static int loc_exchange(struct fs_view *v, int64_t xid, int link,
+			struct fs_loc *l)
+{
+	int64_t pid;
+	long xi;
+	int rc = fs_cache_xpid(v, xid, &pid);
+
+	if (!rc)
+		rc = loc_project(v, pid, l);
+	if (rc)
+		return rc;
+	xi = fs_pidx_xindex(l->p, xid);
+	if (xi < 0 || (!link && hidden(v, xid)))
+		return -ENOENT;
+	l->what = FSW_XDIR;
+	set_exchange(l, (uint32_t)xi);
+	return 0;
+}
+
+static int loc_tdir(struct fs_view *v, const struct fs_ino *i,
+		    struct fs_loc *l)
+{
+	uint32_t w, di;
+	int rc = loc_project(v, i->pid, l);
+
+	if (!rc)
+		rc = fs_pidx_dir(l->p, i->hash, &w, &di);
+	if (!rc)
+		set_tree_dir(l, w, di);
+	return rc;
+}
+
+static int loc_fixed(struct fs_view *v, int which, struct fs_loc *l)
+{
+	static const char *const names[] = { NULL, NULL, "README.md", NULL,
+		"query", "projects", "query.json" };
+
+	fs_loc_root(v, l);
+	if (which == FSI_ROOT)
+		return 0;
+	if (which == FSI_INBOX) {
+		if (!v->live)
+			return -ENOENT;
+		l->what = FSW_INBOX;
+		return 0;
+	}
+	return fs_loc_step(v, l, names[which]);
+}
+
+int fs_loc_ino(struct fs_view *v, uint64_t ino, struct fs_loc *l)
+{
+	struct fs_ino i;
+	int rc = fs_ino_decode(ino, &i);
+
+	memset(l, 0, sizeof(*l));
+	if (rc)
+		return rc;
+	switch (i.cls) {
+	case FSI_FIXED:
+		rc = loc_fixed(v, i.sub, l);
+		break;
+	case FSI_PROJ:
+		rc = loc_project(v, i.pid, l);
+		if (!rc)
+			rc = loc_proj_sub(v, i.sub, l);
+		break;
+	case FSI_XDIR:
+		rc = loc_exchange(v, i.xid, 0, l);
+		break;
+	case FSI_XFILE:
+		rc = i.sub < FSX_N ? loc_exchange(v, i.xid, 0, l) : -ENOENT;
+		if (!rc)
+			rc = step_xdir(l, fs_xfile_names[i.sub]);
+		break;
+	case FSI_LINK:
+		rc = loc_exchange(v, i.xid, 1, l);
+		if (!rc) {
+			l->what = FSW_LINK;
+			l->kind = FS_LNK;
+			l->depth = i.depth;
+		}
+		break;
+	case FSI_TDIR:
+		rc = loc_tdir(v, &i, l);
+		break;
+	default:
+		rc = -ESTALE;
+	}
+	if (rc)
+		fs_loc_release(l);
+	return rc;
+}
+
+/* The inode number of l (0: the mount numbers it). */
+static uint64_t loc_ino(const struct fs_loc *l)
+{
+	static const int proj_sub[] = {
+		[FSW_PROJECT] = FSP_DIR, [FSW_EXCHANGES] = FSP_EXCHANGES,
+		[FSW_ROOMS] = FSP_ROOMS, [FSW_CONVS] = FSP_CONVS,
+		[FSW_FILES_DIR] = FSP_FILES,
+	};
+
+	switch (l->what) {
+	case FSW_ROOT: return FSI_ROOT;
+	case FSW_README: return FSI_README;
+	case FSW_PROJECTS: return FSI_PROJECTS;
+	case FSW_INBOX: return FSI_INBOX;
+	case FSW_QUERY_DIR:
+		if (l->pid)
+			return fs_ino_proj(l->json ? FSP_QUERYJ : FSP_QUERY,
+					   l->pid);
+		return l->json ? FSI_QUERYJ : FSI_QUERY;
+	case FSW_PROJECT: case FSW_EXCHANGES:
+		return fs_ino_proj(proj_sub[l->what], l->pid);
+	case FSW_XDIR: return fs_ino_xdir(l->xid);
+	case FSW_XFILE: return fs_ino_xfile(l->xid, l->xfile);
+	case FSW_LINK: return fs_ino_link(l->xid, l->depth);
+	case FSW_ROOMS: case FSW_ROOM_TYPE: case FSW_ROOM: case FSW_CONVS:
+	case FSW_CONV: case FSW_FILES_DIR:
+		if (l->di == 0)
+			return fs_ino_proj(l->tree == T_ROOMS ? FSP_ROOMS :
+					   l->tree == T_CONVS ? FSP_CONVS :
+					   FSP_FILES, l->pid);
+		return fs_ino_tdir(l->pid, loc_tree(l)->d[l->di].ih);
+	default:
+		return 0;
+	}
+}
+
+/* ---- questions ---- */
 
 /* Length of the target of a link to exchange xi from a directory depth
  * levels below projects/P/X/, and the target itself when b is not NULL:
@@ -268,7 +494,7 @@ static size_t link_target(const struct fs_pidx *p, uint32_t xi,
 }
 
 /* The content of a regular file, from the caches (not owned). */
-static int content(struct fs_view *v, const struct loc *l,
+static int content(struct fs_view *v, const struct fs_loc *l,
 		   const struct buf **b, int64_t *mtime)
 {
 	switch (l->what) {
@@ -277,13 +503,15 @@ static int content(struct fs_view *v, const struct loc *l,
 				      mtime);
 	case FSW_README: case FSW_STATUS: case FSW_MEMORY: case FSW_QUERY:
 		return fs_cache_generated(v, l->what, l->pid, l->project,
-					  l->qname, l->qscope, b, mtime);
+					  l->qname, l->qscope, l->json, b,
+					  mtime);
 	default:
 		return -EISDIR;
 	}
 }
 
-static int fill_node(struct fs_view *v, struct loc *l, struct fs_node *n)
+int fs_loc_node(struct fs_view *v, const struct fs_loc *l, int sized,
+		struct fs_node *n)
 {
 	const struct buf *b;
 	const uint32_t *sz;
@@ -295,6 +523,8 @@ static int fill_node(struct fs_view *v, struct loc *l, struct fs_node *n)
 	n->mtime = l->mtime;
 	n->xid = l->xid;
 	n->pid = l->pid;
+	n->ino = loc_ino(l);
+	n->attr = 1;
 	if (l->kind == FS_LNK) {
 		n->size = link_target(l->p, l->xi, l->depth, NULL);
 		n->stable = 1;
@@ -303,45 +533,39 @@ static int fill_node(struct fs_view *v, struct loc *l, struct fs_node *n)
 		if (!rc)
 			n->size = sz[l->xfile];
 		n->stable = 1;
-	} else if (l->kind == FS_REG) {
+	} else if (l->kind == FS_REG && (sized || l->what == FSW_README)) {
 		rc = content(v, l, &b, &n->mtime);
 		if (!rc)
 			n->size = b->len;
+		n->stable = l->what == FSW_README;
+	} else if (l->kind == FS_REG) {
+		n->attr = 0;
 	} else {
 		n->stable = l->what == FSW_XDIR;
 	}
 	return rc;
 }
 
-int fs_view_stat(struct fs_view *v, const char *path, struct fs_node *n)
+int fs_loc_read(struct fs_view *v, const struct fs_loc *l, struct buf *out,
+		int64_t *mtime)
 {
-	struct loc l;
-	int rc = resolve(v, path, &l);
+	const struct buf *b;
+	int64_t t;
+	int rc = l->kind == FS_REG ? 0 : l->kind == FS_DIR ? -EISDIR : -EINVAL;
 
 	if (!rc)
-		rc = fill_node(v, &l, n);
-	loc_release(&l);
-	return rc;
+		rc = content(v, l, &b, mtime ? mtime : &t);
+	return rc ? rc : buf_add(out, buf_str(b), b->len);
 }
 
-int fs_view_read(struct fs_view *v, const char *path, struct buf *out,
-		 struct fs_node *n)
+int fs_loc_readlink(struct fs_view *v, const struct fs_loc *l,
+		    struct buf *out)
 {
-	struct loc l;
-	struct fs_node tmp;
-	const struct buf *b;
-	int rc = resolve(v, path, &l);
-
-	if (!rc && l.kind != FS_REG)
-		rc = l.kind == FS_DIR ? -EISDIR : -EINVAL;
-	if (!rc)
-		rc = fill_node(v, &l, n ? n : &tmp);
-	if (!rc)
-		rc = content(v, &l, &b, &tmp.mtime);
-	if (!rc)
-		rc = buf_add(out, buf_str(b), b->len);
-	loc_release(&l);
-	return rc;
+	(void)v;
+	if (l->kind != FS_LNK)
+		return -EINVAL;
+	link_target(l->p, l->xi, l->depth, out);
+	return 0;
 }
 
 int fs_view_xfile(struct fs_view *v, int64_t pid, int64_t xid, int xfile,
@@ -368,103 +592,97 @@ int fs_view_xfile(struct fs_view *v, int64_t pid, int64_t xid, int xfile,
 	return 0;
 }
 
-int fs_view_readlink(struct fs_view *v, const char *path, struct buf *out)
-{
-	struct loc l;
-	int rc = resolve(v, path, &l);
-
-	if (!rc && l.kind != FS_LNK)
-		rc = -EINVAL;
-	if (!rc)
-		link_target(l.p, l.xi, l.depth, out);
-	loc_release(&l);
-	return rc;
-}
-
 /* ---- listing ---- */
 
-/* A listing in progress: entries before skip are counted, not shown. */
+/* A listing in progress: entries numbered below skip are not shown. */
 struct lister {
 	struct fs_view *v;
-	struct loc *l;
-	size_t skip, at;
+	const struct fs_loc *l;
+	uint64_t skip, at;
 	fs_node_fn fn;
 	void *ctx;
 	struct buf name;
 };
 
-/* Entry number l->at: shown when past skip. */
-static int emit(struct lister *ls, const char *name, const struct fs_node *n)
+/* Entry number ls->at (then the next number): shown when past skip. */
+static int emit(struct lister *ls, const char *name, struct fs_node *n)
 {
-	if (ls->at++ < ls->skip)
+	n->idx = ls->at++;
+	if (n->idx < ls->skip)
 		return 0;
 	return ls->fn(ls->ctx, name, n);
 }
 
-/* A directory or a file whose attributes are left to a lookup. */
-static int emit_kind(struct lister *ls, const char *name, enum fs_kind kind,
-		     enum fs_what what)
+/* A fixed child of the directory being listed, through a step (so the
+ * listing says what a lookup says). */
+static int emit_child(struct lister *ls, const char *name)
 {
+	struct fs_loc c = *ls->l;
 	struct fs_node n;
+	int rc;
 
-	memset(&n, 0, sizeof(n));
-	n.kind = kind;
-	n.what = what;
-	n.mtime = ls->l->mtime;
-	n.attr = kind == FS_DIR && what != FSW_ROOT;   /* inbox: its own */
-	return emit(ls, name, &n);
+	if (ls->at < ls->skip) {
+		ls->at++;
+		return 0;
+	}
+	c.project = ls->l->project ? xstrdup(ls->l->project) : NULL;
+	c.qname = NULL;
+	rc = fs_loc_step(ls->v, &c, name);
+	if (!rc)
+		rc = fs_loc_node(ls->v, &c, 0, &n);
+	fs_loc_release(&c);
+	return rc ? rc : emit(ls, name, &n);
 }
 
 static int list_root(struct lister *ls)
 {
-	int live = ls->v->live, rc = emit_kind(ls, "README.md", FS_REG,
-					       FSW_README);
+	struct fs_node n;
+	int live = ls->v->live, rc = emit_child(ls, "README.md");
 
 	if (!rc && live)
-		rc = emit_kind(ls, "status", FS_REG, FSW_STATUS);
-	if (!rc && ls->v->inbox)
-		rc = emit_kind(ls, "inbox", FS_DIR, FSW_ROOT);
+		rc = emit_child(ls, "status");
+	if (!rc && ls->v->inbox) {
+		memset(&n, 0, sizeof(n));
+		n.kind = FS_DIR;
+		n.what = FSW_INBOX;
+		rc = emit(ls, "inbox", &n);     /* its attributes: its own */
+	}
 	if (!rc && live)
-		rc = emit_kind(ls, "query", FS_DIR, FSW_QUERY_DIR);
-	return rc ? rc : emit_kind(ls, "projects", FS_DIR, FSW_PROJECTS);
+		rc = emit_child(ls, "query");
+	if (!rc && live)
+		rc = emit_child(ls, "query.json");
+	return rc ? rc : emit_child(ls, "projects");
 }
 
 static int list_projects(struct lister *ls)
 {
 	const struct strv *sv;
-	struct fs_node n;
-	int64_t pid;
 	int rc = fs_cache_projects(ls->v, &sv);
 
-	memset(&n, 0, sizeof(n));
-	n.kind = FS_DIR;
-	n.what = FSW_PROJECT;
 	for (size_t i = 0; !rc && i < sv->n; i++) {
-		const char *name = sv->v[i];
-
-		if (ls->v->only_project && strcmp(name, ls->v->only_project))
+		if (ls->v->only_project && strcmp(sv->v[i],
+						  ls->v->only_project))
 			continue;
-		n.attr = ls->at >= ls->skip &&
-			!fs_cache_project(ls->v, name, &pid) &&
-			!fs_cache_ptime(ls->v, pid, &n.mtime);
-		rc = emit(ls, name, &n);
+		rc = emit_child(ls, sv->v[i]);
 	}
 	return rc;
 }
 
 static int list_project(struct lister *ls)
 {
-	int rc = emit_kind(ls, "MEMORY.md", FS_REG, FSW_MEMORY);
+	int rc = emit_child(ls, "MEMORY.md");
 
 	if (!rc && ls->v->live)
-		rc = emit_kind(ls, "query", FS_DIR, FSW_QUERY_DIR);
+		rc = emit_child(ls, "query");
+	if (!rc && ls->v->live)
+		rc = emit_child(ls, "query.json");
 	if (!rc)
-		rc = emit_kind(ls, "exchanges", FS_DIR, FSW_EXCHANGES);
+		rc = emit_child(ls, "exchanges");
 	if (!rc)
-		rc = emit_kind(ls, "rooms", FS_DIR, FSW_ROOMS);
+		rc = emit_child(ls, "rooms");
 	if (!rc)
-		rc = emit_kind(ls, "conversations", FS_DIR, FSW_CONVS);
-	return rc ? rc : emit_kind(ls, "files", FS_DIR, FSW_FILES_DIR);
+		rc = emit_child(ls, "conversations");
+	return rc ? rc : emit_child(ls, "files");
 }
 
 static int list_xdir(struct lister *ls)
@@ -480,10 +698,12 @@ static int list_xdir(struct lister *ls)
 	n.what = FSW_XFILE;
 	n.mtime = ls->l->mtime;
 	n.xid = ls->l->xid;
+	n.pid = ls->l->pid;
 	n.stable = 1;
 	n.attr = !rc;
 	for (int i = 0; !rc && i < FSX_N; i++) {
 		n.size = sz ? sz[i] : 0;
+		n.ino = fs_ino_xfile(n.xid, i);
 		rc = emit(ls, fs_xfile_names[i], &n);
 	}
 	return rc;
@@ -498,7 +718,7 @@ static const char *xname(struct lister *ls, uint32_t xi)
 	return buf_str(&ls->name);
 }
 
-/* exchanges/: one directory per exchange, from entry skip on. */
+/* exchanges/: one directory per exchange; entry number = index. */
 static int list_exchanges(struct lister *ls)
 {
 	const struct fs_pidx *p = ls->l->p;
@@ -508,22 +728,29 @@ static int list_exchanges(struct lister *ls)
 	memset(&n, 0, sizeof(n));
 	n.kind = FS_DIR;
 	n.what = FSW_XDIR;
+	n.pid = ls->l->pid;
 	n.stable = 1;
 	n.attr = 1;
 	ls->at = ls->skip;
 	for (size_t i = ls->skip; !rc && i < p->x.n; i++) {
 		n.mtime = p->x.v[i].mtime;
 		n.xid = p->x.v[i].id;
+		n.ino = fs_ino_xdir(n.xid);
+		if (!n.ino || hidden(ls->v, n.xid)) {
+			ls->at++;
+			continue;
+		}
 		rc = emit(ls, xname(ls, (uint32_t)i), &n);
 	}
 	return rc;
 }
 
-/* A directory of a tree: its subdirectories, then its links (a link
- * whose name is also a subdirectory's stays hidden). */
+/* A tree directory: its subdirectories, then its links (a link whose name
+ * is also a subdirectory's stays hidden).  Entry numbers: subdirectories
+ * from 0, links from nsub. */
 static int list_tree(struct lister *ls)
 {
-	const struct fs_tree *t = ls->l->t;
+	const struct fs_tree *t = loc_tree(ls->l);
 	const struct fs_tdir *d = &t->d[ls->l->di];
 	struct fs_node n;
 	uint32_t sub;
@@ -531,75 +758,144 @@ static int list_tree(struct lister *ls)
 
 	memset(&n, 0, sizeof(n));
 	n.kind = FS_DIR;
-	n.what = tree_what(ls->l->p, t, ls->l->depth + 1);
-	n.mtime = ls->l->mtime;
+	n.pid = ls->l->pid;
 	n.attr = 1;
 	ls->at = ls->skip < d->nsub ? ls->skip : d->nsub;
-	for (size_t i = ls->at; !rc && i < d->nsub; i++)
-		rc = emit(ls, t->d[d->sub + i].name, &n);
+	for (size_t i = ls->at; !rc && i < d->nsub; i++) {
+		const struct fs_tdir *s = &t->d[d->sub + i];
+
+		n.what = tree_what(ls->l->tree, s->depth);
+		n.mtime = s->mtime;
+		n.ino = fs_ino_tdir(ls->l->pid, s->ih);
+		if (s->depth >= MAX_DEPTH || !n.ino) {
+			ls->at++;
+			continue;
+		}
+		rc = emit(ls, s->name, &n);
+	}
 	n.kind = FS_LNK;
 	n.what = FSW_LINK;
 	n.stable = 1;
-	for (size_t i = 0; !rc && i < d->nlink; i++) {
+	if (ls->skip > ls->at)
+		ls->at = ls->skip;      /* links: number = nsub + position */
+	for (size_t i = ls->at - d->nsub; !rc && i < d->nlink; i++) {
 		uint32_t xi = t->links[d->link + i];
-		const char *name;
+		const char *name = xname(ls, xi);
 
-		if (ls->at < ls->skip && !d->nsub) {
-			/* nothing can hide a link: jump to the first shown */
-			size_t jump = ls->skip - ls->at;
-
-			if (jump > d->nlink - i)
-				jump = d->nlink - i;
-			i += jump - 1;
-			ls->at += jump;
+		n.xid = ls->l->p->x.v[xi].id;
+		n.ino = fs_ino_link(n.xid, ls->l->depth);
+		if ((d->nsub && !fs_tree_sub(t, ls->l->di, name, &sub)) ||
+		    !n.ino) {
+			ls->at++;
 			continue;
 		}
-		name = xname(ls, xi);
-		if (d->nsub && !fs_tree_sub(t, ls->l->di, name, &sub))
-			continue;
 		n.size = link_target(ls->l->p, xi, ls->l->depth, NULL);
 		n.mtime = ls->l->p->x.v[xi].mtime;
-		n.xid = ls->l->p->x.v[xi].id;
 		rc = emit(ls, name, &n);
 	}
 	return rc;
 }
 
-static int list_loc(struct lister *ls)
+int fs_loc_list(struct fs_view *v, const struct fs_loc *l, uint64_t skip,
+		fs_node_fn fn, void *ctx)
 {
-	switch (ls->l->what) {
-	case FSW_ROOT:
-		return list_root(ls);
-	case FSW_QUERY_DIR:
-		return 0;
-	case FSW_PROJECTS:
-		return list_projects(ls);
-	case FSW_PROJECT:
-		return list_project(ls);
-	case FSW_XDIR:
-		return list_xdir(ls);
-	case FSW_EXCHANGES:
-		return list_exchanges(ls);
-	case FSW_ROOMS: case FSW_ROOM_TYPE: case FSW_ROOM: case FSW_CONVS:
-	case FSW_CONV: case FSW_FILES_DIR:
-		return list_tree(ls);
-	default:
+	struct lister ls = { v, l, skip, 0, fn, ctx, BUF_INIT(BUF_MAX_SMALL) };
+	int rc;
+
+	if (l->kind != FS_DIR)
 		return -ENOTDIR;
+	switch (l->what) {
+	case FSW_ROOT:
+		rc = list_root(&ls);
+		break;
+	case FSW_QUERY_DIR: case FSW_INBOX:
+		rc = 0;
+		break;
+	case FSW_PROJECTS:
+		rc = list_projects(&ls);
+		break;
+	case FSW_PROJECT:
+		rc = list_project(&ls);
+		break;
+	case FSW_XDIR:
+		rc = list_xdir(&ls);
+		break;
+	case FSW_EXCHANGES:
+		rc = list_exchanges(&ls);
+		break;
+	default:
+		rc = list_tree(&ls);
 	}
+	buf_release(&ls.name);
+	return rc;
 }
 
-int fs_view_list_from(struct fs_view *v, const char *path, size_t skip,
-		      fs_node_fn fn, void *ctx)
+/* ---- by path ---- */
+
+static int resolve(struct fs_view *v, const char *path, struct fs_loc *l)
 {
-	struct loc l;
-	struct lister ls = { v, &l, skip, 0, fn, ctx,
-			     BUF_INIT(BUF_MAX_SMALL) };
+	struct buf part = BUF_INIT(BUF_MAX_SMALL);
+	const char *p = path;
+	size_t depth = 0;
+	int rc = 0;
+
+	fs_loc_root(v, l);
+	while (!rc && *p) {
+		size_t n = strcspn(p, "/");
+
+		if (n) {
+			buf_reset(&part);
+			rc = ++depth > MAX_DEPTH ? -ENAMETOOLONG :
+				buf_add(&part, p, n);
+			if (!rc)
+				rc = fs_loc_step(v, l, buf_str(&part));
+		}
+		p += n;
+		if (*p)
+			p++;
+	}
+	buf_release(&part);
+	if (rc)
+		fs_loc_release(l);
+	return rc;
+}
+
+int fs_view_stat(struct fs_view *v, const char *path, struct fs_node *n)
+{
+	struct fs_loc l;
 	int rc = resolve(v, path, &l);
 
 	if (!rc)
-		rc = l.kind == FS_DIR ? list_loc(&ls) : -ENOTDIR;
-	buf_release(&ls.name);
-	loc_release(&l);
+		rc = fs_loc_node(v, &l, 1, n);
+	fs_loc_release(&l);
+	return rc;
+}
+
+int fs_view_read(struct fs_view *v, const char *path, struct buf *out,
+		 struct fs_node *n)
+{
+	struct fs_loc l;
+	struct fs_node tmp;
+	int rc = resolve(v, path, &l);
+
+	if (!rc && l.kind != FS_REG)
+		rc = l.kind == FS_DIR ? -EISDIR : -EINVAL;
+	if (!rc)
+		rc = fs_loc_node(v, &l, 1, n ? n : &tmp);
+	if (!rc)
+		rc = fs_loc_read(v, &l, out, NULL);
+	fs_loc_release(&l);
+	return rc;
+}
+
+int fs_view_readlink(struct fs_view *v, const char *path, struct buf *out)
+{
+	struct fs_loc l;
+	int rc = resolve(v, path, &l);
+
+	if (!rc)
+		rc = fs_loc_readlink(v, &l, out);
+	fs_loc_release(&l);
 	return rc;
 }
 
@@ -619,42 +915,28 @@ int fs_view_list(struct fs_view *v, const char *path, fs_list_fn fn,
 		 void *ctx)
 {
 	struct kind_only k = { fn, ctx };
-
-	return fs_view_list_from(v, path, 0, kind_only, &k);
-}
-
-int fs_view_forget(struct fs_view *v, const char *path)
-{
-	struct loc l;
+	struct fs_loc l;
 	int rc = resolve(v, path, &l);
 
-	if (!rc && l.what != FSW_XDIR)
-		rc = l.kind == FS_DIR ? -EPERM : -ENOTDIR;
 	if (!rc)
-		rc = store_begin(v->st);
-	if (!rc) {
-		rc = store_delete_exchange(v->st, l.xid);
-		if (!rc)
-			rc = store_commit(v->st);
-		if (rc)
-			store_rollback(v->st);
-	}
-	if (!rc)
-		v->gen++;
-	loc_release(&l);
+		rc = fs_loc_list(v, &l, 0, kind_only, &k);
+	fs_loc_release(&l);
 	return rc;
 }
 
-int fs_view_path_project(const char *path, struct buf *out)
+int fs_names_add(void *ctx, const char *name, enum fs_kind kind)
 {
-	struct loc l;
-	int rc;
+	struct fs_names *n = ctx;
 
-	memset(&l, 0, sizeof(l));
-	rc = split(path, &l);
-	if (!rc)
-		rc = l.n >= 2 && !strcmp(l.c[0], "projects") ?
-			buf_adds(out, l.c[1]) : -ENOENT;
-	loc_release(&l);
-	return rc;
+	XGROW(n->kind, n->cap, n->names.n + 1);
+	n->kind[n->names.n] = kind;
+	strv_push(&n->names, name);
+	return 0;
+}
+
+void fs_names_release(struct fs_names *n)
+{
+	strv_clear(&n->names);
+	free(n->kind);
+	memset(n, 0, sizeof(*n));
 }

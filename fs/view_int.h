@@ -22,7 +22,7 @@ int fs_cache_xfile(struct fs_view *v, struct fs_pidx *p, uint32_t xi,
  * qscope), for the current generation. */
 int fs_cache_generated(struct fs_view *v, enum fs_what what, int64_t pid,
 		       const char *project, const char *qname,
-		       const char *qscope, const struct buf **out,
+		       const char *qscope, int json, const struct buf **out,
 		       int64_t *mtime);
 
 /* Latest exchange time of project pid (0: of all), cached per generation. */
@@ -38,6 +38,12 @@ struct fs_tdir {
 	char *name;             /* encoded name (d[0]: NULL) */
 	uint32_t sub, nsub;
 	uint32_t link, nlink;
+	uint32_t parent;        /* d[0]: 0 */
+	uint32_t depth;         /* levels below the tree's top (d[0]: 0) */
+	uint64_t hash;          /* of the path, chained from the top's seed */
+	uint64_t ih;            /* the inode hash (hash, made unique within
+				 * the project by fs_pidx_build) */
+	int64_t mtime;          /* latest exchange time below it */
 };
 struct fs_tree {
 	struct fs_tdir *d;
@@ -54,6 +60,7 @@ struct fs_tent {
 struct fs_tree_input {
 	struct fs_tent *e;
 	size_t n, cap;
+	uint64_t seed;          /* hash of the tree's top (which tree) */
 };
 /* Adds one link at path (encoded components joined by '/'; "" is not
  * shown).  The input keeps a copy. */
@@ -84,6 +91,13 @@ struct fs_xents {
 	size_t n;
 };
 
+/* A tree directory by its inode hash. */
+struct fs_thash {
+	uint64_t ih;
+	uint32_t di;
+	uint32_t tree;              /* 0 rooms, 1 conversations, 2 files */
+};
+
 struct fs_pidx {
 	int64_t pid;
 	struct fs_xents x;          /* exchanges, by id */
@@ -93,12 +107,22 @@ struct fs_pidx {
 	uint32_t *xsize;            /* FSX_N sizes per exchange, as rendered
 				     * (FS_SIZE_UNKNOWN until then) */
 	int64_t mtime;              /* latest exchange time */
+	struct fs_thash *th;        /* every tree directory but the tops, */
+	size_t nth;                 /* by ih */
 };
 /* The index of project pid (owned by the cache; valid until the next call
- * into the view). */
+ * into the view that may replace it: a generation change in a view that is
+ * not managed, fs_view_set_pidx in one that is). */
 int fs_cache_pidx(struct fs_view *v, int64_t pid, struct fs_pidx **p);
 /* Builds p from the store.  Release with fs_pidx_release. */
 int fs_pidx_build(struct store *st, int64_t pid, struct fs_pidx *p);
+/* The tree (rooms, convs, files by index 0-2) of p. */
+const struct fs_tree *fs_pidx_tree(const struct fs_pidx *p, uint32_t which);
+/* The tree directory whose inode hash is ih.  -ENOENT. */
+int fs_pidx_dir(const struct fs_pidx *p, uint64_t ih, uint32_t *tree,
+		uint32_t *di);
+/* Index of exchange id in p->x, or -1. */
+long fs_pidx_xindex(const struct fs_pidx *p, int64_t id);
 void fs_pidx_release(struct fs_pidx *p);
 /* The exact sizes of the files of exchange index xi of p (rendering it
  * when not known yet). */
@@ -108,5 +132,9 @@ int fs_cache_xsizes(struct fs_view *v, struct fs_pidx *p, uint32_t xi,
 int fs_cache_project(struct fs_view *v, const char *name, int64_t *pid);
 /* Project names, sorted, cached per generation (not owned). */
 int fs_cache_projects(struct fs_view *v, const struct strv **names);
+/* Name of project pid (not owned; valid as the names are).  -ENOENT. */
+int fs_cache_project_name(struct fs_view *v, int64_t pid, const char **name);
+/* The project of exchange xid.  -ENOENT. */
+int fs_cache_xpid(struct fs_view *v, int64_t xid, int64_t *pid);
 
 #endif

@@ -9,14 +9,18 @@
 #                the same exchange texts into a bare FTS5 table (sqlite3 shell)
 #   query        p50/p99 per mode through `recallfs query` and `cat` on the
 #                mount vs `grep -ril` and `rg -i -l` over the raw JSONL
-#   tree         `grep -r` and `find | wc -l` over the mount vs the export
-#   memory/disk  peak RSS of ingest and of the mount daemon; DB vs JSONL size
+#   tree         tests/bench/fs.sh: cold, 2nd and warm `grep -r`, `find`,
+#                FUSE requests per file and directory, daemon peak RSS and
+#                query files, against the export and (OLD_RECALLFS=path) a
+#                previous daemon
+#   memory/disk  peak RSS of ingest; DB vs JSONL size
 #   compression  cl100k tokens per exchange, verbatim vs distilled; MEMORY.md
 # and plots query latency and ingest rate against size (build/bench/bench.png).
 # Figures are medians over ROUNDS runs (min-max in brackets).  A section whose
 # component is not built yet prints "n/a (component not built)".
 #
-# Environment: ROUNDS (default 5), SEED (42), KEEP=1 keeps the run dirs.
+# Environment: ROUNDS (default 5), SEED (42), KEEP=1 keeps the run dirs,
+# OLD_RECALLFS (a previous build whose daemon fs.sh measures beside).
 set -u
 cd "$(dirname "$0")/../.."
 ROOT=$PWD
@@ -58,6 +62,7 @@ build_tool() {    # name, extra flags...
 }
 build_tool gen -lm
 build_tool lat
+build_tool evict
 build_tool cl100k $(pkg-config --cflags --libs libpcre2-8 sqlite3)
 
 # The bench runs its own copy: others may rebuild build/recallfs meanwhile.
@@ -301,38 +306,22 @@ bench_size() {
 		row query "mount p50 / p99 ms" "$NA" "" ""
 	fi
 
-	local word=$(head -n 1 "$q" | cut -d' ' -f1)
-	if [ "$mounted" = 1 ] && [ -n "$ex" ]; then
-		log "tree: grep -r / find x$sr..."
-		local gm=$("$B/lat" repeat "$sr" -- grep -r "$word" "$MNT")
-		local ge=$("$B/lat" repeat "$sr" -- grep -r "$word" "$exp")
-		local fm=$("$B/lat" repeat "$sr" -- sh -c "find '$MNT' | wc -l")
-		local fe=$("$B/lat" repeat "$sr" -- sh -c "find '$exp' | wc -l")
-		local cm=$(find "$MNT" | wc -l) ce=$(find "$exp" | wc -l)
-		row tree "grep -r $word ms, mount vs export (target <= 1.5x)" \
-			"$(spread "$(field med "$gm")" "$(field min "$gm")" "$(field max "$gm")") (first $(fmt "$(field first "$gm")"))" \
-			"export: $(spread "$(field med "$ge")" "$(field min "$ge")" "$(field max "$ge")")" \
-			"$(ratio "$(field med "$gm")" "$(field med "$ge")")"
-		row tree "find \\| wc -l ms ($cm vs $ce entries)" \
-			"$(spread "$(field med "$fm")" "$(field min "$fm")" "$(field max "$fm")") (first $(fmt "$(field first "$fm")"))" \
-			"export: $(spread "$(field med "$fe")" "$(field min "$fe")" "$(field max "$fe")")" \
-			"$(ratio "$(field med "$fm")" "$(field med "$fe")")"
-	else
-		row tree "grep -r / find over mount vs export" "$NA" "" ""
-	fi
-
 	if [ "$mounted" = 1 ]; then
-		local hwm=$(awk '/^VmHWM/ { print $2 }' "/proc/$DAEMON/status")
-		row memory "daemon peak RSS (VmHWM, target < 200 MB)" "$(kb2mb "$hwm")" "" ""
-		put daemon_kb "$hwm"
 		mem_md "$n" "$MNT"
 		cleanup
 	elif [ -n "$ex" ]; then
-		row memory "daemon peak RSS" "$NA" "" ""
 		mem_md "$n" "$exp"
 	else
-		row memory "daemon peak RSS" "$NA" "" ""
 		row compression "MEMORY.md" "$NA" "" ""
+	fi
+
+	# -- the tree: mount vs export vs the previous daemon (tests/bench/fs.sh)
+	if [ -n "$ex" ] && have mount; then
+		log "tree: tests/bench/fs.sh..."
+		R=$R B=$B bash tests/bench/fs.sh "$n" "$db" "$exp" "$q" | tee "$w/fs.md"
+		put daemon_kb "$(grep -o 'daemon peak RSS[^|]*| [0-9.]*' "$w/fs.md" | awk '{ print $NF * 1024 }')"
+	else
+		row tree "grep -r / find over mount vs export" "$NA" "" ""
 	fi
 
 	# -- compression

@@ -56,8 +56,8 @@ reader_query() {  # queries through the mount: whole text and JSON
 		for q in 'export job retries' 'cache TTL' 'logrotate' 'E42 error' 'nightly export'; do
 			out=$(cat "$M/query/$q" 2>>"$FAIL/rq") || echo "cat query/$q failed" >>"$FAIL/rq"
 			case $out in "# query: $q"*) ;; *) echo "query/$q: bad text: ${out:0:80}" >>"$FAIL/rq" ;; esac
-			out=$(cat "$M/query/$q.json" 2>>"$FAIL/rq") || echo "cat query/$q.json failed" >>"$FAIL/rq"
-			case $out in '{'*'}') ;; *) echo "query/$q.json: not whole: ${out:0:80}" >>"$FAIL/rq" ;; esac
+			out=$(cat "$M/query.json/$q" 2>>"$FAIL/rq") || echo "cat query.json/$q failed" >>"$FAIL/rq"
+			case $out in '{'*'}') ;; *) echo "query.json/$q: not whole: ${out:0:80}" >>"$FAIL/rq" ;; esac
 			"$RC" --snapshot "$M/query/$q" >/dev/null 2>>"$FAIL/gen"
 			n=$((n + 1))
 		done
@@ -125,7 +125,7 @@ check_eq "generated files: each open reads one whole rendering" \
 # once the inbox is idle, fstat gives exactly the size an open reads
 check "generated files when idle: fstat size equals what the open reads" \
 	"$RC" "$M"/projects/*/MEMORY.md "$M/status" "$M/README.md" \
-	"$M/query/export job retries" "$M/query/cache TTL.json" >/dev/null
+	"$M/query/export job retries" "$M/query.json/cache TTL" >/dev/null
 check_eq "nothing failed in the inbox" "$(ls -A "$M/inbox/failed")" ""
 echo "concurrency: ${SOAK}s, 8 writers, queries $(cat "$TMP/n.rq") x5," \
 	"grep -r $(cat "$TMP/n.rg") times, $(cat "$TMP/n.rc") exchange files read" \

@@ -120,7 +120,7 @@ check "the daemon still serves" test -s "$M/status"
 # 15-20. query names
 out=$(cat "$M/query/limit:0 x"); check_eq "malformed query: read" "$?" 0
 check_contains "malformed query: first line says why" "$(head -n 1 <<<"$out")" "# error:"
-out=$(cat "$M/query/mode:nope x.json"); check_eq "malformed JSON query: read" "$?" 0
+out=$(cat "$M/query.json/mode:nope x"); check_eq "malformed JSON query: read" "$?" 0
 check_contains "malformed JSON query: an error object" "$out" '"error"'
 check_contains "FTS5 syntax is only words" "$(cat "$M/query/NEAR(export retries) OR *")" "# query: "
 check_contains "FTS5 syntax finds" "$(cat "$M/query/NEAR(export retries) OR *")" "exchanges/"
@@ -128,7 +128,8 @@ check_fail "a query name with '/' is no file" cat "$M/query/a/b" 2>/dev/null
 # (FUSE allows names past NAME_MAX: 1024 bytes, or 4095 on newer kernels)
 q=$(printf 'q%.0s' $(seq 1 1024))
 check_contains "a 1024-byte query name" "$(cat "$M/query/$q")" "# query: "
-check_contains "a query of '..' words" "$(cat "$M/query/.. ... export")" "# query: "
+check_contains "a query of '..' words" "$(cat "$M/query/export .. ...")" "# query: "
+check_fail "a query name starting with '.' is no file" cat "$M/query/.. ... export" 2>/dev/null
 unmnt "$M"
 
 # 21. --project: nothing reaches another project
@@ -136,7 +137,7 @@ mnt "$M" --read-only --project base
 check_eq "scoped: one project" "$(ls "$M/projects")" base
 check_fail "scoped: another project is no path" ls "$M/projects/long" 2>/dev/null
 out=$(cat "$M/query/project:long export"; cat "$M/query/project:.. export"
-      cat "$M/query/project:long export.json")
+      cat "$M/query.json/project:long export")
 check_eq "scoped: a query naming another project finds nothing of it" \
 	"$(grep -c 'projects/long\|"project":"long"' <<<"$out")" 0
 check_fail "scoped: '/' in a query name is no file" cat "$M/query/project:../long export" 2>/dev/null

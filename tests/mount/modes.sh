@@ -20,8 +20,10 @@ erofs() { # DESCRIPTION COMMAND...: fails, and says "Read-only file system"
 	if out=$("$@" 2>&1); then bad "$1 succeeded"; return; fi
 	check_contains "$1: EROFS" "$out" "Read-only file system"
 }
-check_fail "no inbox when read-only" test -e "$M/inbox"
-check_eq "root without inbox" "$(ls "$M" | tr '\n' ' ')" "README.md projects query status "
+check_eq "root without inbox" "$(ls "$M" | tr '\n' ' ')" "README.md projects query query.json status "
+erofs cp "$FIX/plain_bikes.txt" "$M/inbox/"
+erofs sh -c "echo 'User: hi' > '$M/inbox/x.txt'"
+erofs mkdir "$M/inbox/p"
 erofs touch "$M/projects/webapp/new"
 erofs touch "$X/core"
 erofs mkdir "$M/projects/webapp/d"

@@ -53,7 +53,7 @@ mnt() {
 
 unmnt() {
 	local d=$1
-	fusermount3 -u "$d"
+	"$R" umount "$d" || fusermount3 -u -z "$d"
 	wait "${MPID[$d]}" 2>/dev/null
 	unset "MPID[$d]"
 }

@@ -32,7 +32,7 @@ out=$(run sh -c 'grep -rl marker2 /memory/projects/shop/exchanges | head -n 1' 2
 check_contains "grep -r works" "$out" "/memory/projects/shop/exchanges/"
 out=$(run sh -c 'grep -r hidden /memory; echo "rc=$?"' 2>/dev/null)
 check_eq "grep -r finds nothing of another project" "$out" "rc=1"
-out=$(run sh -c 'echo x >/memory/x 2>/dev/null && echo wrote; test -e /memory/inbox && echo inbox; echo done' 2>/dev/null)
+out=$(run sh -c 'echo x >/memory/x 2>/dev/null && echo wrote; ls /memory | grep -x inbox; echo x >/memory/inbox/x.txt 2>/dev/null && echo inbox; echo done' 2>/dev/null)
 check_eq "read-only, no inbox" "$out" "done"
 run sh -c 'exit 4' 2>/dev/null; rc=$?
 check_eq "exit status passed on" "$rc" 4

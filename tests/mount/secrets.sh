@@ -30,7 +30,7 @@ queries() {  # cat some query files of mount $1 into $2
 	for q in AccessDenied 'netrc 403' 'revoked 401' rotation 'JWT exp' \
 		 'pg_hba subnet' 'loader rejects' 'ssh CRLF' 'deploy key' token password \
 		 'maps billing GitLab' 'rotated vault'; do
-		cat "$1/query/$q" "$1/query/$q.json" 2>/dev/null
+		cat "$1/query/$q" "$1/query.json/$q" 2>/dev/null
 		cat "$1"/projects/*/query/"$q" 2>/dev/null
 	done >"$2"
 }
@@ -74,6 +74,7 @@ unmnt "$M"
 mnt "$M" --read-only --project vault --redact
 check_eq "sandbox: grep -r finds no secret" "$(secrets_in "$M" 2>/dev/null)" ""
 check_eq "sandbox: only vault" "$(ls "$M/projects" | tr '\n' ' ')" "vault "
-check_fail "sandbox: no inbox" test -e "$M/inbox"
+check_fail "sandbox: no inbox listed" grep -qx inbox <<<"$(ls "$M")"
+check_fail "sandbox: nothing can be written into inbox/" cp "$TMP/secrets.jsonl" "$M/inbox/" 2>/dev/null
 unmnt "$M"
 mfinish
